@@ -1,0 +1,3 @@
+from rlgrid.cli.app import main
+
+main()

@@ -1,0 +1,65 @@
+"""``rlgrid check-env``: is this environment sound?"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rlgrid.cli.options import (
+    DEFAULT_ENV,
+    EnvOption,
+    GridOption,
+    MaxStepsOption,
+    RandomStartOption,
+    TargetsOption,
+    warehouse_options,
+)
+
+
+def check_env(
+    env: EnvOption = DEFAULT_ENV,
+    grid: GridOption = None,
+    targets: TargetsOption = None,
+    random_start: RandomStartOption = False,
+    max_steps: MaxStepsOption = None,
+    seed: Annotated[int, typer.Option(help="Seed for the reproducibility checks.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check an environment: gymnasium's and stable-baselines3's checkers plus rlgrid's own
+    (seeding, dtypes, time limit, goal, speed). Exits 0 only when every check passes.
+
+    Example: rlgrid check-env --grid 6x6
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from rlgrid.envcheck import FAIL, PASS, CheckTarget, results_to_json, run_checks
+    from rlgrid.envs.factory import env_kwargs, resolve_env_id
+
+    kwargs = env_kwargs(env, warehouse_options(grid, targets, random_start, max_steps))
+    target = CheckTarget(env_id=env, kwargs=kwargs, seed=seed)
+    resolve_env_id(env)
+    status_console = Console(stderr=True)
+    with status_console.status(f"checking {env}…", spinner="dots"):
+        results = run_checks(target)
+    failed = [r for r in results if r.status == FAIL]
+    if as_json:
+        typer.echo(results_to_json(target, results))
+    else:
+        console = Console(soft_wrap=False)
+        described = " ".join(f"{k}={v}" for k, v in kwargs.items())
+        table = Table(title=f"check-env {env} {described}".rstrip(), title_justify="left")
+        table.add_column("check", no_wrap=True)
+        table.add_column("result", no_wrap=True)
+        table.add_column("detail", overflow="fold")
+        style = {PASS: "green", FAIL: "bold red"}
+        for r in results:
+            table.add_row(r.name, f"[{style.get(r.status, 'dim')}]{r.status}[/]", r.detail)
+        console.print(table)
+        if failed:
+            console.print(f"[bold red]{len(failed)} of {len(results)} checks failed[/]")
+        else:
+            console.print(f"[green]all {len(results)} checks passed[/]")
+    if failed:
+        raise typer.Exit(1)

@@ -1,0 +1,70 @@
+"""Making environments from ids and options, with one-line errors for unknown ids."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+import sys
+from typing import Any
+
+import gymnasium as gym
+
+from rlgrid.envs.registration import WAREHOUSE_ID
+from rlgrid.errors import InvalidValueError, RlgridError
+
+
+def resolve_env_id(env_id: str) -> str:
+    """Check that gymnasium knows ``env_id`` and return it without any ``module:`` prefix.
+
+    ``module:EnvId`` imports ``module`` first, as ``gymnasium.make`` does, so envs that a package
+    registers on import can be named without importing it by hand. The current folder is searched
+    too, as ``python -m`` would, so a user's own ``my_env.py`` works as ``my_env:MyEnv-v0``.
+    """
+    module, _, name = env_id.rpartition(":")
+    if module:
+        if os.getcwd() not in sys.path:
+            sys.path.append(os.getcwd())
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise InvalidValueError(
+                f"env {env_id!r}: cannot import module {module!r} ({error})"
+            ) from None
+    if name in gym.registry:
+        return name
+    known = list(gym.registry)
+    by_lower = {key.lower(): key for key in known}
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(by_lower[m] for m in matches)}?" if matches else ""
+    raise InvalidValueError(f"unknown env id {name!r}{hint} (gymnasium knows {len(known)} ids)")
+
+
+def is_warehouse(env_id: str) -> bool:
+    return env_id.rpartition(":")[2] == WAREHOUSE_ID
+
+
+def make_env(env_id: str, kwargs: dict[str, Any] | None = None, **make_kwargs: Any) -> gym.Env:
+    """``gymnasium.make`` with rlgrid's errors: unknown ids and missing extras get one line."""
+    name = resolve_env_id(env_id)
+    try:
+        return gym.make(name, **(kwargs or {}), **make_kwargs)
+    except gym.error.DependencyNotInstalled as error:
+        raise RlgridError(f"env {name!r} needs a package that is not installed: {error}") from None
+
+
+def env_kwargs(env_id: str, warehouse_options: dict[str, Any]) -> dict[str, Any]:
+    """Constructor kwargs for ``env_id`` from warehouse options (``None`` means not given).
+
+    Warehouse options given for another env are refused rather than silently ignored.
+    """
+    given = {key: value for key, value in warehouse_options.items() if value is not None}
+    if is_warehouse(env_id):
+        grid = given.pop("grid", None)
+        if grid is not None:
+            given["rows"], given["cols"] = grid
+        return given
+    if given:
+        names = ", ".join("--" + key.replace("_", "-") for key in given)
+        raise InvalidValueError(f"{names} only apply to {WAREHOUSE_ID}, not to {env_id}")
+    return {}

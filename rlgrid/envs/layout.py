@@ -1,0 +1,172 @@
+"""Grid layouts: the data that says where the robot may stand, start and find its target.
+
+A :class:`Layout` is data only. The warehouse dynamics, the renderers and the shortest-path code
+all read it, so blocked cells (shelves) need no change to any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from rlgrid.errors import InvalidValueError
+
+MAX_SIDE = 1024
+"""The largest number of rows or columns a grid may have."""
+
+TARGET_PLACEMENTS = ("classic", "anywhere")
+"""``classic``: the seed tutorial's rule, never in row 0 or column 0. ``anywhere``: any free cell
+except the episode's start cell."""
+
+Cell = tuple[int, int]
+
+_GRID_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+class GridSize(NamedTuple):
+    rows: int
+    cols: int
+
+    def __str__(self) -> str:
+        return f"{self.rows}x{self.cols}"
+
+
+def check_grid_size(rows: object, cols: object) -> GridSize:
+    """Return ``GridSize(rows, cols)`` or raise :class:`InvalidValueError` saying what is wrong."""
+    for name, value in (("rows", rows), ("cols", cols)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise InvalidValueError(f"grid {name} must be an integer, got {value!r}")
+        if not 1 <= value <= MAX_SIDE:
+            raise InvalidValueError(f"grid {name} must be between 1 and {MAX_SIDE}, got {value}")
+    if rows * cols < 2:
+        raise InvalidValueError("a 1x1 grid has no room for both a start and a target cell")
+    return GridSize(int(rows), int(cols))
+
+
+def parse_grid(text: str) -> GridSize:
+    """Parse grid text ``RxC`` (rows x cols), e.g. ``6x6``, ``4x5``, ``10 X 10``."""
+    match = _GRID_TEXT.match(text)
+    if match is None:
+        raise InvalidValueError(
+            f"invalid grid {text!r}: expected ROWSxCOLS such as 6x6 or 4x5 "
+            f"(each side 1 to {MAX_SIDE})"
+        )
+    try:
+        return check_grid_size(int(match[1]), int(match[2]))
+    except InvalidValueError as error:
+        raise InvalidValueError(f"invalid grid {text!r}: {error}") from None
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Where the robot may go (``free``), start (``start_mask``) and find targets (``target_mask``).
+
+    ``home`` is the start cell of episodes without a random start. Arrays are read-only.
+    """
+
+    free: np.ndarray
+    start_mask: np.ndarray
+    target_mask: np.ndarray
+    home: Cell = (0, 0)
+    _distance_maps: dict[Cell, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("free", "start_mask", "target_mask"):
+            array = np.array(getattr(self, name), dtype=bool)
+            if array.shape != self.free.shape or array.ndim != 2:
+                raise InvalidValueError(f"layout {name} must be a 2-D array of the grid's shape")
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+        if not self.in_bounds(self.home) or not self.free[self.home]:
+            raise InvalidValueError(f"layout home cell {self.home} is not a free cell")
+        object.__setattr__(self, "start_mask", self.start_mask & self.free)
+        object.__setattr__(self, "target_mask", self.target_mask & self.free)
+        if self.target_mask.sum() == 1:
+            # a start on the only target cell would leave the episode without a target
+            object.__setattr__(self, "start_mask", self.start_mask & ~self.target_mask)
+        if not self.target_cells_excluding(self.home).size:
+            raise InvalidValueError("layout has no target cell apart from the start cell")
+        if not self.start_mask.any():
+            raise InvalidValueError("layout has no start cell that leaves room for a target")
+
+    @classmethod
+    def open_grid(cls, rows: int, cols: int, targets: str = "classic") -> Layout:
+        """An R x C floor with no obstacles, starting at (0, 0), targets placed by ``targets``."""
+        size = check_grid_size(rows, cols)
+        if targets not in TARGET_PLACEMENTS:
+            raise InvalidValueError(
+                f"unknown target placement {targets!r}: "
+                f"choose one of {', '.join(TARGET_PLACEMENTS)}"
+            )
+        free = np.ones(size, dtype=bool)
+        target_mask = free.copy()
+        if targets == "classic":
+            if size.rows < 2 or size.cols < 2:
+                raise InvalidValueError(
+                    f"classic target placement needs at least 2 rows and 2 columns, got {size}; "
+                    "use targets='anywhere'"
+                )
+            target_mask[0, :] = False
+            target_mask[:, 0] = False
+        return cls(free=free, start_mask=free, target_mask=target_mask)
+
+    @property
+    def size(self) -> GridSize:
+        return GridSize(*self.free.shape)
+
+    @property
+    def is_open(self) -> bool:
+        """True when no cell is blocked."""
+        return bool(self.free.all())
+
+    def in_bounds(self, cell: Cell) -> bool:
+        rows, cols = self.free.shape
+        return 0 <= cell[0] < rows and 0 <= cell[1] < cols
+
+    def target_cells_excluding(self, start: Cell) -> np.ndarray:
+        """Flat indices of the cells that may hold the target when the start is ``start``."""
+        mask = self.target_mask.copy()
+        mask[start] = False
+        return np.flatnonzero(mask)
+
+    def distance_map(self, source: Cell) -> np.ndarray:
+        """Breadth-first-search step counts from ``source`` to every cell; -1 where unreachable.
+
+        Computed with whole-array wavefronts and cached per source cell.
+        """
+        cached = self._distance_maps.get(source)
+        if cached is not None:
+            return cached
+        dist = np.full(self.free.shape, -1, dtype=np.int32)
+        frontier = np.zeros(self.free.shape, dtype=bool)
+        frontier[source] = True
+        seen = frontier.copy()
+        dist[source] = 0
+        step = 0
+        while frontier.any():
+            step += 1
+            reached = np.zeros_like(frontier)
+            reached[1:, :] |= frontier[:-1, :]
+            reached[:-1, :] |= frontier[1:, :]
+            reached[:, 1:] |= frontier[:, :-1]
+            reached[:, :-1] |= frontier[:, 1:]
+            reached &= self.free & ~seen
+            dist[reached] = step
+            seen |= reached
+            frontier = reached
+        dist.setflags(write=False)
+        self._distance_maps[source] = dist
+        return dist
+
+    def shortest_path_length(self, start: Cell, target: Cell) -> int:
+        """Fewest moves from ``start`` to ``target``; -1 when the target cannot be reached.
+
+        On an open grid breadth-first search always gives the Manhattan distance, so that closed
+        form is used there; any blocked cell switches to (cached) breadth-first search.
+        """
+        if self.is_open:
+            return abs(start[0] - target[0]) + abs(start[1] - target[1])
+        return int(self.distance_map(target)[start])

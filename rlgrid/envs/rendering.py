@@ -1,0 +1,154 @@
+"""Drawing the warehouse: text for terminals, RGB frames and a window through pygame.
+
+pygame is imported only by the functions that draw pixels, so the ``ansi`` mode, training and the
+CLI's start-up never load it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rlgrid.envs.layout import Cell, Layout
+
+if TYPE_CHECKING:
+    import pygame
+
+FLOOR = (236, 236, 228)
+GRID_LINE = (200, 200, 190)
+SHELF = (92, 72, 56)
+ROBOT = (40, 110, 220)
+TARGET = (214, 140, 48)
+TAPE = (170, 100, 30)
+STATUS_BG = (255, 255, 255)
+STATUS_FG = (20, 20, 20)
+
+MAX_FRAME_SIDE = 768
+"""Frames are scaled so the grid fits in this many pixels; cells are 8 to 64 pixels wide."""
+
+
+def ansi_text(layout: Layout, robot: Cell, target: Cell) -> str:
+    """The grid as text, one row per line: ``R`` robot, ``T`` target, ``#`` blocked, ``_`` floor."""
+    rows, cols = layout.size
+    lines = []
+    for r in range(rows):
+        tokens = []
+        for c in range(cols):
+            if (r, c) == robot:
+                tokens.append("R")
+            elif (r, c) == target:
+                tokens.append("T")
+            elif not layout.free[r, c]:
+                tokens.append("#")
+            else:
+                tokens.append("_")
+        lines.append(" ".join(tokens))
+    return "\n".join(lines) + "\n"
+
+
+def cell_pixels(layout: Layout) -> int:
+    """Side of one cell in pixels for this layout's frames."""
+    return int(np.clip(MAX_FRAME_SIDE // max(layout.size), 8, 64))
+
+
+def import_pygame():
+    """Import pygame quietly (no banner), or say which package is missing."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        import pygame
+    except ImportError as error:  # pragma: no cover - pygame is a hard dependency
+        from rlgrid.errors import RlgridError
+
+        raise RlgridError("drawing frames needs pygame: pip install pygame") from error
+    return pygame
+
+
+class FrameDrawer:
+    """Draws frames of one layout: the grid, robot and target, and a status line below."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.pygame = import_pygame()
+        self.layout = layout
+        self.cell = cell_pixels(layout)
+        if not self.pygame.font.get_init():
+            self.pygame.font.init()
+        self.font = self.pygame.font.Font(None, max(16, min(28, self.cell // 2 + 8)))
+        rows, cols = layout.size
+        self.status_height = (self.font.get_linesize() + 7) // 2 * 2  # even: video encoders need it
+        self.size = (cols * self.cell, rows * self.cell + self.status_height)
+        self._background = self._draw_background()
+
+    def _draw_background(self) -> pygame.Surface:
+        pg = self.pygame
+        surface = pg.Surface(self.size)
+        surface.fill(STATUS_BG)
+        rows, cols = self.layout.size
+        cell = self.cell
+        surface.fill(FLOOR, pg.Rect(0, 0, cols * cell, rows * cell))
+        for r, c in np.argwhere(~self.layout.free):
+            surface.fill(SHELF, pg.Rect(c * cell, r * cell, cell, cell))
+        if cell >= 12:
+            for c in range(cols + 1):
+                pg.draw.line(surface, GRID_LINE, (c * cell, 0), (c * cell, rows * cell))
+            for r in range(rows + 1):
+                pg.draw.line(surface, GRID_LINE, (0, r * cell), (cols * cell, r * cell))
+        return surface
+
+    def draw(self, robot: Cell, target: Cell, status: str) -> pygame.Surface:
+        """A new surface showing ``robot`` and ``target`` with ``status`` under the grid."""
+        pg = self.pygame
+        cell = self.cell
+        surface = self._background.copy()
+        box = pg.Rect(target[1] * cell, target[0] * cell, cell, cell).inflate(
+            -cell // 5, -cell // 5
+        )
+        surface.fill(TARGET, box)
+        if cell >= 16:  # parcel tape along the box edges, clear of its centre
+            pg.draw.rect(surface, TAPE, box, width=max(1, cell // 16))
+        centre = (robot[1] * cell + cell // 2, robot[0] * cell + cell // 2)
+        pg.draw.circle(surface, ROBOT, centre, max(2, cell * 3 // 8))
+        text = self.font.render(status, True, STATUS_FG, STATUS_BG)
+        surface.blit(text, (4, self.layout.size.rows * cell + 3))
+        return surface
+
+    def to_array(self, surface: pygame.Surface) -> np.ndarray:
+        """The surface as an (height, width, 3) uint8 array."""
+        return np.ascontiguousarray(np.transpose(self.pygame.surfarray.array3d(surface), (1, 0, 2)))
+
+
+class Window:
+    """A pygame window that shows frames; ESC or the close button closes it."""
+
+    def __init__(self, size: tuple[int, int], title: str, fps: float) -> None:
+        self.pygame = import_pygame()
+        pg = self.pygame
+        pg.display.init()
+        pg.display.set_caption(title)
+        self.screen = pg.display.set_mode(size)
+        self.clock = pg.time.Clock()
+        self.fps = fps
+        self.is_open = True
+
+    def show(self, surface: pygame.Surface) -> None:
+        if not self.is_open:
+            return
+        self.process_events()
+        if not self.is_open:
+            return
+        self.screen.blit(surface, (0, 0))
+        self.pygame.display.flip()
+        self.clock.tick(self.fps)
+
+    def process_events(self) -> None:
+        pg = self.pygame
+        for event in pg.event.get():
+            if event.type == pg.QUIT or (event.type == pg.KEYDOWN and event.key == pg.K_ESCAPE):
+                self.close()
+                return
+
+    def close(self) -> None:
+        if self.is_open:
+            self.pygame.display.quit()
+            self.is_open = False

@@ -1,0 +1,179 @@
+"""The warehouse robot environment: reach the package on an R x C grid.
+
+A pure, seeded state machine in the style of gymnasium's toy-text envs: randomness only through
+``self.np_random``, observations of exactly the declared dtype, pygame only for pixel render modes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rlgrid.envs.layout import Cell, Layout
+from rlgrid.envs.moves import Action, next_cell
+from rlgrid.errors import InvalidValueError
+
+
+def default_max_steps(rows: int, cols: int) -> int:
+    """The default time limit: 4 * (rows + cols) steps, twice the longest shortest path."""
+    return 4 * (rows + cols)
+
+
+class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
+    """A robot starts at (0, 0) (or a random cell) and must reach a package placed at random.
+
+    Actions: LEFT=0, DOWN=1, RIGHT=2, UP=3; a move into the border or a blocked cell leaves the
+    robot in place. Observation: ``[robot_row, robot_col, target_row, target_col]`` (int32).
+    Reward 1 and ``terminated`` on reaching the target, 0 otherwise; ``truncated`` after
+    ``max_steps`` steps. ``info`` always holds ``shortest_path_length`` (from the episode's start to
+    its target) and, when an episode ends, ``is_success``.
+
+    Args:
+        rows, cols: grid size.
+        targets: ``"classic"`` (the seed's rule: never row 0 or column 0) or ``"anywhere"`` (any
+            cell but the start).
+        random_start: start each episode on a random cell instead of (0, 0).
+        max_steps: time limit in steps; default ``4 * (rows + cols)``.
+        render_mode: ``None``, ``"ansi"``, ``"rgb_array"`` or ``"human"``.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["ansi", "rgb_array", "human"],
+        "render_fps": 4,
+    }
+
+    def __init__(
+        self,
+        rows: int = 4,
+        cols: int = 5,
+        targets: str = "classic",
+        random_start: bool = False,
+        max_steps: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        self.layout = Layout.open_grid(rows, cols, targets)
+        self.targets = targets
+        if not isinstance(random_start, bool | np.bool_):
+            raise InvalidValueError(f"random_start must be true or false, got {random_start!r}")
+        self.random_start = bool(random_start)
+        if max_steps is None:
+            max_steps = default_max_steps(rows, cols)
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise InvalidValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+        self.max_steps = max_steps
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise InvalidValueError(
+                f"unknown render_mode {render_mode!r}: choose one of "
+                f"{', '.join(self.metadata['render_modes'])}"
+            )
+        self.render_mode = render_mode
+
+        rows, cols = self.layout.size
+        self.action_space = spaces.Discrete(len(Action))
+        self.observation_space = spaces.Box(
+            low=0,
+            high=np.array([rows - 1, cols - 1, rows - 1, cols - 1], dtype=np.int32),
+            shape=(4,),
+            dtype=np.int32,
+        )
+        self._start_cells = np.flatnonzero(self.layout.start_mask)
+        self.robot: Cell = self.layout.home
+        self.target: Cell = self.layout.home
+        self.start: Cell = self.layout.home
+        self.steps = 0
+        self.shortest_path_length = 0
+        self.last_action: int | None = None
+        self.last_reward = 0.0
+        self._drawer = None
+        self._window = None
+
+    @property
+    def rows(self) -> int:
+        return self.layout.size.rows
+
+    @property
+    def cols(self) -> int:
+        return self.layout.size.cols
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        cols = self.cols
+        if self.random_start:
+            flat = int(self._start_cells[self.np_random.integers(len(self._start_cells))])
+            self.start = (flat // cols, flat % cols)
+        else:
+            self.start = self.layout.home
+        candidates = self.layout.target_cells_excluding(self.start)
+        flat = int(candidates[self.np_random.integers(len(candidates))])
+        self.target = (flat // cols, flat % cols)
+        self.robot = self.start
+        self.steps = 0
+        self.last_action = None
+        self.last_reward = 0.0
+        self.shortest_path_length = self.layout.shortest_path_length(self.start, self.target)
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), {"shortest_path_length": self.shortest_path_length}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if not self.action_space.contains(action):
+            raise InvalidValueError(f"action must be one of 0, 1, 2, 3, got {action!r}")
+        action = int(action)
+        self.robot = next_cell(self.layout, self.robot, action)
+        self.steps += 1
+        terminated = self.robot == self.target
+        truncated = not terminated and self.steps >= self.max_steps
+        reward = 1.0 if terminated else 0.0
+        self.last_action = action
+        self.last_reward = reward
+        info: dict[str, Any] = {"shortest_path_length": self.shortest_path_length}
+        if terminated or truncated:
+            info["is_success"] = terminated
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), reward, terminated, truncated, info
+
+    def _observation(self) -> np.ndarray:
+        return np.array([*self.robot, *self.target], dtype=np.int32)
+
+    def status_line(self) -> str:
+        action = "-" if self.last_action is None else Action(self.last_action).name
+        return f"Action: {action}   step {self.steps}   reward {self.last_reward:g}"
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode is None:
+            gym.logger.warn(
+                "render() called without a render_mode; pass render_mode='ansi', 'rgb_array' or "
+                "'human' when making the env"
+            )
+            return None
+        if self.render_mode == "ansi":
+            from rlgrid.envs.rendering import ansi_text
+
+            return ansi_text(self.layout, self.robot, self.target)
+        if self._drawer is None:
+            from rlgrid.envs.rendering import FrameDrawer
+
+            self._drawer = FrameDrawer(self.layout)
+        surface = self._drawer.draw(self.robot, self.target, self.status_line())
+        if self.render_mode == "rgb_array":
+            return self._drawer.to_array(surface)
+        if self._window is None:
+            from rlgrid.envs.rendering import Window
+
+            self._window = Window(
+                self._drawer.size, "rlgrid warehouse", self.metadata["render_fps"]
+            )
+        self._window.show(surface)
+        return None
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+        self._drawer = None
