@@ -31,3 +31,20 @@ def run_rlgrid(tmp_path):
         )
 
     return run
+
+
+def run_python(code: str) -> str:
+    """Run ``code`` in a fresh Python process at the repository root; return its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+HEAVY_CHECK = (
+    "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+    "print('heavy:', [m for m in ('torch', 'pygame', 'stable_baselines3', 'matplotlib')"
+    " if m in sys.modules])"
+)
+"""Appended to code that sets sys.argv and imports main: prints the heavy modules it loaded."""

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 import rlgrid
 from rlgrid.cli.app import RlgridGroup, app
 from rlgrid.errors import RlgridError
-from tests.conftest import REPO
+from tests.conftest import HEAVY_CHECK, run_python
 
-COMMANDS = ["check-env"]
+COMMANDS = ["check-env", "train", "eval"]
 
 
 def test_help_lists_the_commands_with_an_example():
@@ -51,19 +51,8 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_help_imports_neither_torch_nor_pygame():
-    code = (
-        "import sys\n"
-        "sys.argv = ['rlgrid', '--help']\n"
-        "from rlgrid.cli.app import main\n"
-        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
-        "heavy = [m for m in ('torch', 'pygame', 'stable_baselines3', 'matplotlib') "
-        "if m in sys.modules]\n"
-        "print('heavy:', heavy)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    assert done.stdout.strip().splitlines()[-1] == "heavy: []"
+    code = "import sys\nsys.argv = ['rlgrid', '--help']\nfrom rlgrid.cli.app import main\n"
+    assert run_python(code + HEAVY_CHECK).strip().splitlines()[-1] == "heavy: []"
 
 
 def test_console_script_and_module_both_run(run_rlgrid):

@@ -1,6 +1,4 @@
 import random
-import subprocess
-import sys
 import warnings
 
 import gymnasium as gym
@@ -13,7 +11,7 @@ from rlgrid.envs.moves import Action
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.envs.warehouse import WarehouseEnv
 from rlgrid.errors import InvalidValueError
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 
 def placed(env, robot, target):
@@ -39,10 +37,7 @@ def test_made_by_module_prefix_without_importing_rlgrid():
         "env = gym.make('rlgrid:rlgrid/Warehouse-v0', rows=3, cols=4)\n"
         "print(env.reset(seed=0)[0].tolist(), 'pygame' in sys.modules, 'torch' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    obs, pygame_loaded, torch_loaded = done.stdout.rsplit(" ", 2)
+    obs, pygame_loaded, torch_loaded = run_python(code).rsplit(" ", 2)
     assert obs.startswith("[0, 0, ")
     assert (pygame_loaded, torch_loaded.strip()) == ("False", "False")
 
@@ -220,10 +215,7 @@ def test_no_pygame_unless_a_pixel_mode_renders():
         "env.reset(seed=0); print('pygame' in sys.modules); env.render()\n"
         "print('pygame' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    assert done.stdout.split() == ["False", "False", "True"]
+    assert run_python(code).split() == ["False", "False", "True"]
 
 
 def test_ansi_text_of_a_known_state():

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from rlgrid import __version__
-from rlgrid.cli import check_env
+from rlgrid.cli import check_env, eval, train
 from rlgrid.errors import RlgridError
 
 DEBUG_VARIABLE = "RLGRID_DEBUG"
@@ -102,6 +102,8 @@ def root(
 
 
 app.command("check-env")(check_env.check_env)
+app.command("train")(train.train)
+app.command("eval")(eval.eval_run)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from rlgrid.cli.options import (
 
 
 def check_env(
-    env: EnvOption = DEFAULT_ENV,
+    env: EnvOption = None,
     grid: GridOption = None,
     targets: TargetsOption = None,
     random_start: RandomStartOption = False,
@@ -37,6 +37,7 @@ def check_env(
     from rlgrid.envcheck import FAIL, PASS, CheckTarget, results_to_json, run_checks
     from rlgrid.envs.factory import env_kwargs, resolve_env_id
 
+    env = env or DEFAULT_ENV
     kwargs = env_kwargs(env, warehouse_options(grid, targets, random_start, max_steps))
     target = CheckTarget(env_id=env, kwargs=kwargs, seed=seed)
     resolve_env_id(env)

@@ -25,7 +25,7 @@ def _parse_grid(text: str) -> GridSize:
 
 
 EnvOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--env",
         metavar="ID",

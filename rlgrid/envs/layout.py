@@ -91,6 +91,8 @@ class Layout:
             raise InvalidValueError("layout has no target cell apart from the start cell")
         if not self.start_mask.any():
             raise InvalidValueError("layout has no start cell that leaves room for a target")
+        object.__setattr__(self, "_start_flat", np.flatnonzero(self.start_mask))
+        object.__setattr__(self, "_target_flat", np.flatnonzero(self.target_mask))
 
     @classmethod
     def open_grid(cls, rows: int, cols: int, targets: str = "classic") -> Layout:
@@ -131,6 +133,24 @@ class Layout:
         mask = self.target_mask.copy()
         mask[start] = False
         return np.flatnonzero(mask)
+
+    def draw_episode(self, rng: np.random.Generator, random_start: bool) -> tuple[Cell, Cell]:
+        """Draw an episode's start (``home`` unless ``random_start``) and its target, uniformly
+        among the allowed cells, using only ``rng``."""
+        cols = self.free.shape[1]
+        if random_start:
+            start_flat = int(self._start_flat[rng.integers(len(self._start_flat))])
+        else:
+            start_flat = self.home[0] * cols + self.home[1]
+        targets = self._target_flat
+        skip = int(np.searchsorted(targets, start_flat))
+        start_is_target = skip < len(targets) and targets[skip] == start_flat
+        index = int(rng.integers(len(targets) - start_is_target))
+        if start_is_target and index >= skip:
+            index += 1
+        start = divmod(start_flat, cols)
+        target = divmod(int(targets[index]), cols)
+        return start, target
 
     def distance_map(self, source: Cell) -> np.ndarray:
         """Breadth-first-search step counts from ``source`` to every cell; -1 where unreachable.

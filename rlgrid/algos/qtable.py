@@ -1,0 +1,346 @@
+"""Tabular Q-learning: a table of action values, one row per observation.
+
+Episodes run in ``n_envs`` lanes stepped together with numpy (each lane an independent episode;
+``n_envs=1`` is the seed tutorial's one-episode-at-a-time loop). Each episode keeps the epsilon it
+started with, falling linearly over the budget as in the seed; the behaviour policy breaks ties
+between equal values at random, so unvisited states (all zeros) never lock the robot into one
+action, and the greedy policy used for evaluation takes the lowest action among ties.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import gymnasium as gym
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from rlgrid.algos.tabular import (
+    IncompatibleError,
+    TabularSpace,
+    check_table_fits,
+    tabular_space,
+)
+from rlgrid.envs.batched import BatchedWarehouse, GymnasiumLanes, LaneStep
+from rlgrid.envs.warehouse import WarehouseEnv
+from rlgrid.runs import RunError, read_json, write_atomic, write_json
+
+
+class QTableParams(BaseModel):
+    """Hyperparameters of tabular Q-learning (the seed's defaults)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    learning_rate: float = Field(0.9, gt=0, le=1)
+    """Step size alpha of each update."""
+    gamma: float = Field(0.9, ge=0, le=1)
+    """Discount factor."""
+    epsilon_start: float = Field(1.0, ge=0, le=1)
+    """Exploration rate of the first episode."""
+    epsilon_end: float = Field(0.0, ge=0, le=1)
+    """Exploration rate once the decay is over."""
+    exploration_fraction: float = Field(1.0, gt=0, le=1)
+    """Fraction of the budget over which epsilon falls linearly from start to end."""
+    n_envs: int = Field(64, ge=1, le=65536)
+    """Episodes played side by side, stepped together with array operations."""
+    max_table_mb: float = Field(2048.0, gt=0)
+    """Refuse tables larger than this many MiB."""
+
+
+@dataclass
+class Progress:
+    """Counters and generator states that let training stop and go on where it stopped."""
+
+    episodes: int = 0
+    timesteps: int = 0
+    agent_rng: dict | None = None
+    env_rngs: list[dict] | None = None
+
+
+@dataclass
+class EpisodeRows:
+    """Per finished episode, in the order they finished."""
+
+    episode: list[int] = field(default_factory=list)
+    timesteps: list[int] = field(default_factory=list)
+    length: list[int] = field(default_factory=list)
+    ret: list[float] = field(default_factory=list)
+    success: list[bool] = field(default_factory=list)
+    epsilon: list[float] = field(default_factory=list)
+    shortest_path_length: list[int] = field(default_factory=list)
+
+    def as_tuples(self) -> list[tuple]:
+        """Rows in the column order of ``metrics.csv``."""
+        columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
+        return list(zip(*columns, self.epsilon, self.shortest_path_length, strict=True))
+
+
+class Lanes(Protocol):
+    """What the learner steps: the batched warehouse, or gymnasium envs adapted to it."""
+
+    n: int
+
+    def reset(self, seed: int | None) -> np.ndarray: ...
+    def restore(self, states: list[dict]) -> np.ndarray: ...
+    def rng_states(self) -> list[dict]: ...
+    def step(self, actions: np.ndarray) -> LaneStep: ...
+
+
+def greedy_actions(q_rows: np.ndarray) -> np.ndarray:
+    """The lowest action with the highest value in each row."""
+    return np.argmax(q_rows, axis=-1)
+
+
+def train(
+    q: np.ndarray,
+    params: QTableParams,
+    table: TabularSpace,
+    lanes: Lanes,
+    *,
+    seed: int,
+    episodes: int | None,
+    timesteps: int | None,
+    progress: Progress,
+    rows: EpisodeRows,
+    should_stop: Callable[[], bool],
+    report: Callable[[Progress], None],
+) -> bool:
+    """Run Q-learning on ``q`` (states x actions, updated in place) until the budget is spent
+    (``episodes`` or ``timesteps``, counted over the whole run) or ``should_stop()``.
+
+    ``progress`` and ``rows`` carry on from an earlier call with the same budget. Returns True
+    when the budget was spent. Episodes still running when training stops are dropped (their
+    updates stay in the table).
+    """
+    budget = episodes if episodes is not None else timesteps
+    if progress.agent_rng is None:
+        rng = np.random.default_rng(seed)
+        obs = lanes.reset(seed)
+    else:
+        rng = np.random.default_rng()
+        rng.bit_generator.state = progress.agent_rng
+        obs = lanes.restore(progress.env_rngs)
+    n, n_actions = lanes.n, q.shape[1]
+    lr, gamma = params.learning_rate, params.gamma
+    eps_start, eps_end = params.epsilon_start, params.epsilon_end
+    decay_span = params.exploration_fraction * budget
+
+    def epsilon_now(started: int) -> float:
+        done = started if episodes is not None else progress.timesteps
+        return eps_start + (eps_end - eps_start) * min(1.0, done / decay_span)
+
+    started = progress.episodes
+    active = np.ones(n, dtype=bool)
+    lane_epsilon = np.empty(n)
+    for lane in range(n):
+        if episodes is not None and started >= episodes:
+            active[lane] = False
+        lane_epsilon[lane] = epsilon_now(started)
+        started += 1
+    lane_return = np.zeros(n)
+    lane_length = np.zeros(n, dtype=np.int64)
+    states = table.index(obs)
+
+    while active.any() and not should_stop():
+        values = q[states]
+        explore = rng.random(n) < lane_epsilon
+        tied = values == values.max(axis=1, keepdims=True)
+        greedy = np.argmax(rng.random((n, n_actions)) * tied, axis=1)
+        actions = np.where(explore, rng.integers(n_actions, size=n), greedy)
+        step = lanes.step(actions)
+        next_states = table.index(step.final_obs)
+        bootstrap = np.where(step.terminated, 0.0, gamma * q[next_states].max(axis=1))
+        learn = active
+        s, a = states[learn], actions[learn]
+        q[s, a] += lr * (step.reward[learn] + bootstrap[learn] - q[s, a])
+
+        lane_return += step.reward
+        lane_length += 1
+        progress.timesteps += int(active.sum())
+        ended = np.flatnonzero((step.terminated | step.truncated) & active)
+        for lane in ended:
+            rows.episode.append(progress.episodes)
+            rows.timesteps.append(progress.timesteps)
+            rows.length.append(int(lane_length[lane]))
+            rows.ret.append(float(lane_return[lane]))
+            rows.success.append(bool(step.terminated[lane]))
+            rows.epsilon.append(float(lane_epsilon[lane]))
+            rows.shortest_path_length.append(int(step.shortest_path_length[lane]))
+            progress.episodes += 1
+            if episodes is not None and started >= episodes:
+                active[lane] = False
+            else:
+                lane_epsilon[lane] = epsilon_now(started)
+                started += 1
+        lane_return[ended] = 0.0
+        lane_length[ended] = 0
+        states = table.index(step.obs)
+        if ended.size:
+            report(progress)
+        if timesteps is not None and progress.timesteps >= timesteps:
+            break
+    progress.agent_rng = rng.bit_generator.state
+    progress.env_rngs = lanes.rng_states()
+    spent = progress.episodes >= episodes if episodes is not None else progress.timesteps >= budget
+    return spent
+
+
+MODEL_FILE = "model.npz"
+META_FILE = "model.json"
+FORMAT = "rlgrid-q-table-1"
+_PICKLE_MAGIC = b"\x80"
+
+
+def save_model(run: Path, q: np.ndarray, table: TabularSpace, meta: dict) -> None:
+    """Write the table as ``model.npz`` (shape ``dims + (actions,)``) and ``model.json``."""
+    buffer = io.BytesIO()
+    np.savez(buffer, q=q.reshape(*table.dims, q.shape[1]))
+    write_atomic(run / MODEL_FILE, buffer.getvalue())
+    write_json(
+        run / META_FILE,
+        {"format": FORMAT, "dims": list(table.dims), "low": list(table.low), **meta},
+    )
+
+
+def load_model(path: Path, table: TabularSpace, n_actions: int, env_label: str) -> np.ndarray:
+    """Read a q-table without unpickling anything; every bad file is one line naming it."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(2)
+    except FileNotFoundError:
+        raise RunError(f"{path.parent} has no model: {path.name} is missing") from None
+    except OSError as error:
+        raise RunError(f"cannot read {path}: {error}") from None
+    if head[:1] == _PICKLE_MAGIC:
+        raise RunError(
+            f"{path} is a pickle file; rlgrid never unpickles (it can run code), "
+            f"it reads q-tables from {MODEL_FILE}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            q = archive["q"]
+    except KeyError:
+        raise RunError(f"{path} has no q-table (no array named 'q')") from None
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise RunError(
+                f"{path} holds pickled objects; rlgrid never unpickles (it can run code)"
+            ) from None
+        raise RunError(f"{path} is corrupt or truncated: {_first_line(error)}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise RunError(f"{path} is corrupt or truncated: {_first_line(error)}") from None
+    expected = (*table.dims, n_actions)
+    if q.shape != expected:
+        raise RunError(
+            f"{path} holds a q-table of shape {q.shape}{_grid_words(q.shape)}, but {env_label} "
+            f"needs {expected}{_grid_words(expected)}"
+        )
+    if not np.issubdtype(q.dtype, np.floating) or not np.all(np.isfinite(q)):
+        raise RunError(f"{path} holds no finite floating-point q-table")
+    return np.ascontiguousarray(q, dtype=np.float64).reshape(table.n_states, n_actions)
+
+
+def _grid_words(shape: tuple[int, ...]) -> str:
+    if len(shape) == 5 and shape[:2] == shape[2:4]:
+        return f" (a {shape[0]}x{shape[1]} warehouse)"
+    return ""
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+class QTableAgent:
+    """A q-table with what it needs to learn, save, load and act greedily."""
+
+    def __init__(
+        self, params: QTableParams, env: gym.Env, env_id: str, q: np.ndarray | None = None
+    ) -> None:
+        if not isinstance(env.action_space, gym.spaces.Discrete):
+            raise IncompatibleError(
+                f"q-table needs a discrete action space, but {env_id} acts in {env.action_space}"
+            )
+        self.params = params
+        self.env_id = env_id
+        self.n_actions = int(env.action_space.n)
+        self.table = tabular_space(env.observation_space, env_id)
+        self.label = _env_label(env, env_id)
+        check_table_fits(self.table, self.n_actions, params.max_table_mb, self.label)
+        self.q = np.zeros((self.table.n_states, self.n_actions)) if q is None else q
+        self.progress = Progress()
+        self.rows = EpisodeRows()
+
+    def lanes(self, env: gym.Env, make: Callable[[], gym.Env]) -> Lanes:
+        warehouse = env.unwrapped
+        if isinstance(warehouse, WarehouseEnv):
+            return BatchedWarehouse(
+                self.params.n_envs, warehouse.layout, warehouse.random_start, warehouse.max_steps
+            )
+        return GymnasiumLanes(self.params.n_envs, make)
+
+    def learn(self, lanes: Lanes, seed: int, budget: dict, **hooks: Callable) -> bool:
+        return train(
+            self.q,
+            self.params,
+            self.table,
+            lanes,
+            seed=seed,
+            episodes=budget.get("episodes"),
+            timesteps=budget.get("timesteps"),
+            progress=self.progress,
+            rows=self.rows,
+            **hooks,
+        )
+
+    def act(self, obs: np.ndarray) -> int:
+        return int(greedy_actions(self.q[self.table.index(np.asarray(obs)[None])[0]]))
+
+    def save(self, run: Path) -> None:
+        save_model(
+            run,
+            self.q,
+            self.table,
+            {
+                "algo": "q-table",
+                "env": self.env_id,
+                "n_actions": self.n_actions,
+                "episodes": self.progress.episodes,
+                "timesteps": self.progress.timesteps,
+                "resume": {
+                    "agent_rng": self.progress.agent_rng,
+                    "env_rngs": self.progress.env_rngs,
+                },
+            },
+        )
+
+    @classmethod
+    def load(
+        cls, params: QTableParams, env: gym.Env, env_id: str, run: Path, model: Path | None = None
+    ) -> QTableAgent:
+        agent = cls(params, env, env_id, q=np.zeros((0, 0)))
+        agent.q = load_model(model or run / MODEL_FILE, agent.table, agent.n_actions, agent.label)
+        meta_path = run / META_FILE
+        if meta_path.exists():
+            meta = read_json(meta_path)
+            resume = meta.get("resume") if isinstance(meta, dict) else None
+            if isinstance(resume, dict):
+                agent.progress = Progress(
+                    episodes=int(meta.get("episodes", 0)),
+                    timesteps=int(meta.get("timesteps", 0)),
+                    agent_rng=resume.get("agent_rng"),
+                    env_rngs=resume.get("env_rngs"),
+                )
+        return agent
+
+
+def _env_label(env: gym.Env, env_id: str) -> str:
+    warehouse = env.unwrapped
+    if isinstance(warehouse, WarehouseEnv):
+        return f"the {warehouse.rows}x{warehouse.cols} warehouse"
+    return env_id

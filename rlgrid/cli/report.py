@@ -1,0 +1,53 @@
+"""Printing training outcomes and evaluation results for people."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from rlgrid.evaluation import EvalResult
+from rlgrid.training import Outcome
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def evaluation_table(result: EvalResult, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    optimal = (
+        "n/a" if result.optimal_episodes is None else f"{result.optimal_episodes}/{result.episodes}"
+    )
+    for metric, value in [
+        ("episodes", str(result.episodes)),
+        ("success rate", _percent(result.success_rate)),
+        ("mean length", _number(result.mean_length, 2)),
+        ("mean shortest-path length", _number(result.mean_optimal_length, 2)),
+        ("optimality ratio", _number(result.optimality_ratio)),
+        ("episodes on a shortest path", optimal),
+        ("mean return", _number(result.mean_return)),
+    ]:
+        table.add_row(metric, value)
+    return table
+
+
+def print_outcome(outcome: Outcome) -> None:
+    out, err = Console(), Console(stderr=True)
+    unit = f"{outcome.episodes:,} episodes ({outcome.timesteps:,} steps)"
+    if outcome.status == "interrupted":
+        err.print(
+            f"[yellow]interrupted by {outcome.signal} after {unit}; the run is saved.[/]\n"
+            f"resume with: rlgrid train --resume {outcome.run}",
+            soft_wrap=True,
+        )
+        return
+    out.print(f"trained {unit} in {outcome.seconds:.2f} s")
+    if outcome.evaluation is not None:
+        out.print(evaluation_table(outcome.evaluation, "greedy evaluation"))
+    out.print(f"results: {outcome.run}", soft_wrap=True)

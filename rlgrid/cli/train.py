@@ -1,0 +1,118 @@
+"""``rlgrid train``: train an agent; a run folder appears under runs/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlgrid.cli.options import (
+    EnvOption,
+    GridOption,
+    MaxStepsOption,
+    RandomStartOption,
+    TargetsOption,
+    warehouse_options,
+)
+
+
+def train(
+    algo: Annotated[
+        str | None,
+        typer.Option(
+            help="Algorithm: q-table (tabular Q-learning). Default: the config's, else q-table.",
+            show_default=False,
+        ),
+    ] = None,
+    env: EnvOption = None,
+    grid: GridOption = None,
+    targets: TargetsOption = None,
+    random_start: RandomStartOption = False,
+    max_steps: MaxStepsOption = None,
+    episodes: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Budget in episodes (default 1000).")
+    ] = None,
+    timesteps: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Budget in environment steps.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed: the same seed gives the same run (default 0).")
+    ] = None,
+    n_envs: Annotated[
+        int | None,
+        typer.Option(min=1, metavar="K", help="Episodes played side by side (q-table default 64)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="A TOML preset (see configs/); flags override it."),
+    ] = None,
+    hp: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=VALUE",
+            help="A hyperparameter of the algorithm, e.g. --hp gamma=0.95 (repeatable; values "
+            "are TOML literals).",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Run folder name (default <algo>_<timesteps> or <algo>_<episodes>ep)."),
+    ] = None,
+    runs_dir: Annotated[Path, typer.Option(metavar="DIR", help="Where run folders go.")] = Path(
+        "runs"
+    ),
+    resume: Annotated[
+        Path | None,
+        typer.Option(metavar="RUN", help="Continue an interrupted run where it stopped."),
+    ] = None,
+) -> None:
+    """Train an agent and write a run folder (config, manifest, model, metrics, learning curve,
+    evaluation). Ctrl+C saves the run and prints how to resume it.
+
+    Example: rlgrid train --algo q-table --grid 4x5 --episodes 1000
+    """
+    from rlgrid import training
+    from rlgrid.cli.progress import RichReporter
+    from rlgrid.cli.report import print_outcome
+    from rlgrid.config import build_config, parse_hp
+
+    command = ["rlgrid", *sys.argv[1:]]
+    if resume is not None:
+        given = [
+            flag
+            for flag, value in {
+                "--algo": algo, "--env": env, "--grid": grid, "--targets": targets,
+                "--random-start": random_start or None, "--max-steps": max_steps,
+                "--episodes": episodes, "--timesteps": timesteps, "--seed": seed,
+                "--n-envs": n_envs, "--config": config, "--hp": hp, "--name": name,
+            }.items()
+            if value is not None
+        ]  # fmt: skip
+        if given:
+            raise typer.BadParameter(
+                f"a resumed run keeps its own settings; drop {', '.join(given)}",
+                param_hint="--resume",
+            )
+        outcome = training.resume(resume, command, RichReporter())
+    else:
+        hyper = parse_hp(hp or [])
+        if n_envs is not None:
+            hyper["n_envs"] = n_envs
+        flags = {
+            "algo": algo if algo is not None or config is not None else "q-table",
+            "seed": seed,
+            "episodes": episodes,
+            "timesteps": timesteps,
+            "env.id": env,
+            **{
+                f"env.{key}": str(value) if key == "grid" and value is not None else value
+                for key, value in warehouse_options(grid, targets, random_start, max_steps).items()
+            },
+        }
+        settings = build_config(config, flags, hyper)
+        outcome = training.start(settings, runs_dir, name, command, RichReporter())
+    print_outcome(outcome)
+    if outcome.status == "interrupted":
+        raise typer.Exit(130)

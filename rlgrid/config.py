@@ -1,0 +1,268 @@
+"""Training configuration: TOML presets merged with command-line flags, validated into one frozen
+object. Nothing here imports typer; nothing here evaluates config text (TOML is only parsed).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rlgrid.algos.qtable import QTableParams
+from rlgrid.algos.registry import ALGOS
+from rlgrid.envs.factory import is_warehouse
+from rlgrid.envs.layout import GridSize, parse_grid
+from rlgrid.envs.registration import WAREHOUSE_ID
+from rlgrid.envs.warehouse import default_max_steps
+from rlgrid.errors import InvalidValueError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_EPISODES = 1000
+PARAMS: dict[str, type[BaseModel]] = {"q-table": QTableParams}
+"""Each algorithm's hyperparameter model, read from the config table named like the algorithm."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class EnvSettings(_Strict):
+    """Which environment to train on; the warehouse options apply to the warehouse only."""
+
+    id: str = WAREHOUSE_ID
+    grid: str | None = None
+    """Warehouse size as RxC text, e.g. "6x6" (default 4x5)."""
+    targets: Literal["classic", "anywhere"] | None = None
+    random_start: bool | None = None
+    max_steps: int | None = Field(None, ge=1)
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_text(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_grid(value))
+
+    @model_validator(mode="after")
+    def _warehouse_options(self) -> EnvSettings:
+        if not is_warehouse(self.id):
+            given = [
+                k for k in ("grid", "targets", "random_start", "max_steps") if getattr(self, k)
+            ]
+            if given:
+                raise ValueError(f"{', '.join(given)} only apply to {WAREHOUSE_ID}")
+        return self
+
+    def resolved(self) -> EnvSettings:
+        """Every warehouse option spelled out, so a run folder says exactly what it used."""
+        if not is_warehouse(self.id):
+            return self
+        grid = self.grid_size()
+        return self.model_copy(
+            update={
+                "grid": str(grid),
+                "targets": self.targets or "classic",
+                "random_start": bool(self.random_start),
+                "max_steps": self.max_steps or default_max_steps(*grid),
+            }
+        )
+
+    def grid_size(self) -> GridSize:
+        return parse_grid(self.grid or "4x5")
+
+    def kwargs(self) -> dict[str, Any]:
+        """Constructor kwargs for ``gymnasium.make``."""
+        if not is_warehouse(self.id):
+            return {}
+        resolved = self.resolved()
+        rows, cols = resolved.grid_size()
+        return {
+            "rows": rows,
+            "cols": cols,
+            "targets": resolved.targets,
+            "random_start": resolved.random_start,
+            "max_steps": resolved.max_steps,
+        }
+
+
+class EvalSettings(_Strict):
+    """The evaluation at the end of training (and the defaults of ``rlgrid eval``)."""
+
+    episodes: int = Field(1000, ge=1, le=10_000_000)
+    """Seeded episodes, where evaluating every target once is not possible (random starts)."""
+    seed: int = Field(10_000, ge=0)
+
+
+class TrainConfig(_Strict):
+    algo: str
+    seed: int = Field(0, ge=0)
+    episodes: int | None = Field(None, ge=1)
+    """Budget in episodes (default 1000 when neither budget is set)."""
+    timesteps: int | None = Field(None, ge=1)
+    """Budget in environment steps."""
+    env: EnvSettings = EnvSettings()
+    eval: EvalSettings = EvalSettings()
+    q_table: QTableParams = Field(QTableParams(), alias="q-table")
+
+    @field_validator("algo")
+    @classmethod
+    def _known_algo(cls, value: str) -> str:
+        if value not in ALGOS:
+            raise ValueError(_unknown("algorithm", value, list(ALGOS)))
+        return value
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> TrainConfig:
+        if (self.episodes is None) == (self.timesteps is None):
+            raise ValueError("give a budget in episodes or in timesteps, not both")
+        return self
+
+    @property
+    def params(self) -> BaseModel:
+        return getattr(self, self.algo.replace("-", "_"))
+
+    def budget_label(self) -> str:
+        return f"{self.timesteps}" if self.timesteps is not None else f"{self.episodes}ep"
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The resolved config as TOML data: only the chosen algorithm's table, no empty keys."""
+        data = self.model_copy(update={"env": self.env.resolved()}).model_dump(
+            by_alias=True, exclude_none=True
+        )
+        for name in PARAMS:
+            if name != self.algo:
+                data.pop(name, None)
+        return data
+
+
+def _unknown(what: str, value: str, known: list[str]) -> str:
+    matches = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {matches[0]!r}?" if matches else ""
+    return f"unknown {what} {value!r}{hint} (known: {', '.join(known)})"
+
+
+def read_preset(path: Path) -> dict[str, Any]:
+    """Parse a TOML preset; a missing or malformed file is one line naming it."""
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        raise InvalidValueError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidValueError(f"config file {path} is a folder") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidValueError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidValueError(f"{path}: cannot read it: {error}") from None
+
+
+def parse_hp(pairs: list[str]) -> dict[str, Any]:
+    """``--hp key=value`` pairs; values are TOML literals (``0.95``, ``true``, ``"text"``),
+    and a bare word that is not one is taken as text."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidValueError(f"--hp {pair!r}: expected key=value, e.g. --hp gamma=0.95")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        result[key] = value
+    return result
+
+
+def build_config(
+    preset: Path | None,
+    flags: dict[str, Any],
+    hp: dict[str, Any],
+    base: dict[str, Any] | None = None,
+) -> TrainConfig:
+    """Merge ``base`` (a run's saved config, for resume), the preset file and the flags, then
+    validate. ``flags`` uses config keys (``episodes``, ``env.grid``, ...); ``None`` is not given.
+    """
+    data: dict[str, Any] = dict(base or {})
+    source = {"": str(preset) if preset else "config"}
+    if preset is not None:
+        data = _merge(data, read_preset(preset))
+    given = {key: value for key, value in flags.items() if value is not None}
+    if "episodes" in given or "timesteps" in given:
+        data.pop("episodes", None)
+        data.pop("timesteps", None)
+    for key, value in given.items():
+        section, _, name = key.rpartition(".")
+        target = data.setdefault(section, {}) if section else data
+        target[name] = value
+        source[key] = "--" + name.replace("_", "-")
+    if "episodes" not in data and "timesteps" not in data:
+        data["episodes"] = DEFAULT_EPISODES
+    algo = data.get("algo")
+    if hp:
+        if not isinstance(algo, str) or algo not in PARAMS:
+            raise InvalidValueError("--hp needs a known algorithm (--algo or algo in the config)")
+        table = data.setdefault(algo, {})
+        for key, value in hp.items():
+            table[key] = value
+            source[f"{algo}.{key}"] = f"--hp {key}={value!r}"
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as error:
+        raise InvalidValueError(_describe(error, source)) from None
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _allowed_keys(path: tuple[str, ...]) -> list[str]:
+    model: type[BaseModel] | None = TrainConfig
+    for part in path:
+        if model is None:
+            return []
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        annotation = getattr(field, "annotation", None)
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    if model is None:
+        return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _describe(error: ValidationError, source: dict[str, str]) -> str:
+    """One line for the first problem: where it came from, the key, what is allowed."""
+    first = error.errors()[0]
+    loc = tuple(str(part) for part in first["loc"])
+    key = ".".join(loc)
+    origin = source.get(key, source[""])
+    if first["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        matches = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {matches[0]!r}?" if matches else ""
+        where = f" in [{'.'.join(loc[:-1])}]" if len(loc) > 1 else ""
+        return f"{origin}: unknown key {loc[-1]!r}{where}{hint} (allowed: {', '.join(allowed)})"
+    message = first["msg"]
+    if first["type"] in ("value_error", "assertion_error") and "error" in first.get("ctx", {}):
+        message = str(first["ctx"]["error"])
+    if first["type"] == "missing":
+        return f"{origin}: {key!r} is required"
+    if not key:
+        return f"{origin}: {message}"
+    return f"{origin}: {key} = {first['input']!r}: {message}"

@@ -1,0 +1,65 @@
+"""Learning-curve pictures (matplotlib, drawn off screen)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from rlgrid.runs import write_atomic
+
+WINDOW = 100
+
+
+def moving_average(values: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """Mean of each value and the up to ``window - 1`` before it."""
+    sums = np.cumsum(np.insert(np.asarray(values, dtype=np.float64), 0, 0.0))
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def learning_curve(
+    path: Path,
+    title: str,
+    length: np.ndarray,
+    success: np.ndarray,
+    optimal: np.ndarray | None = None,
+) -> None:
+    """Steps per episode with a 100-episode moving average (and the shortest path's, when
+    known) above the success rate's moving average; written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    episodes = np.arange(1, len(length) + 1)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]}
+    )
+    top.plot(episodes, length, color="#9db8d9", linewidth=0.6, label="steps per episode")
+    top.plot(episodes, moving_average(length), color="#1f4e99", linewidth=2, label="100-ep mean")
+    if optimal is not None:
+        top.plot(
+            episodes,
+            moving_average(optimal),
+            color="#d98c1f",
+            linestyle="--",
+            linewidth=1.5,
+            label="shortest path, 100-ep mean",
+        )
+    top.set_ylabel("steps")
+    top.set_title(title)
+    top.legend(loc="upper right", fontsize=8)
+    top.grid(alpha=0.3)
+    bottom.plot(episodes, moving_average(success.astype(np.float64)), color="#2a8a3e")
+    bottom.set_ylim(-0.05, 1.05)
+    bottom.set_ylabel("success\n(100-ep mean)")
+    bottom.set_xlabel("episode")
+    bottom.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    write_atomic(path, buffer.getvalue())
