@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import sys
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rlgrid.algos.qtable import QTableParams
 from rlgrid.algos.registry import ALGOS
+from rlgrid.algos.sb3_params import A2CParams, DQNParams, PPOParams
 from rlgrid.envs.factory import is_warehouse
 from rlgrid.envs.layout import GridSize, parse_grid
 from rlgrid.envs.registration import WAREHOUSE_ID
@@ -24,8 +26,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_EPISODES = 1000
-PARAMS: dict[str, type[BaseModel]] = {"q-table": QTableParams}
+PARAMS: dict[str, type[BaseModel]] = {
+    "q-table": QTableParams,
+    "a2c": A2CParams,
+    "dqn": DQNParams,
+    "ppo": PPOParams,
+}
 """Each algorithm's hyperparameter model, read from the config table named like the algorithm."""
 
 
@@ -96,6 +102,12 @@ class EvalSettings(_Strict):
     episodes: int = Field(1000, ge=1, le=10_000_000)
     """Seeded episodes, where evaluating every target once is not possible (random starts)."""
     seed: int = Field(10_000, ge=0)
+    freq: int = Field(10_000, ge=1)
+    """Deep backends: evaluate every this many steps (best checkpoint, --until-solved)."""
+    max_ratio: float = Field(1.05, ge=1.0)
+    """Warehouse: solved when every episode succeeds with at most this optimality ratio."""
+    reward_threshold: float | None = None
+    """Other envs: solved at this mean return (default: the env spec's reward_threshold)."""
 
 
 class TrainConfig(_Strict):
@@ -105,9 +117,18 @@ class TrainConfig(_Strict):
     """Budget in episodes (default 1000 when neither budget is set)."""
     timesteps: int | None = Field(None, ge=1)
     """Budget in environment steps."""
+    save_freq: int = Field(10_000, ge=1)
+    """Deep backends: write a checkpoint every this many steps."""
+    keep_checkpoints: int = Field(3, ge=1)
+    """Deep backends: how many of the newest checkpoints to keep (the best is kept apart)."""
+    until_solved: bool = False
+    """Stop once a periodic evaluation finds the task solved (see [eval])."""
     env: EnvSettings = EnvSettings()
     eval: EvalSettings = EvalSettings()
-    q_table: QTableParams = Field(QTableParams(), alias="q-table")
+    q_table: QTableParams | None = Field(None, alias="q-table")
+    a2c: A2CParams | None = None
+    dqn: DQNParams | None = None
+    ppo: PPOParams | None = None
 
     @field_validator("algo")
     @classmethod
@@ -120,11 +141,14 @@ class TrainConfig(_Strict):
     def _one_budget(self) -> TrainConfig:
         if (self.episodes is None) == (self.timesteps is None):
             raise ValueError("give a budget in episodes or in timesteps, not both")
+        if self.episodes is not None and ALGOS[self.algo].budget == "timesteps":
+            raise ValueError(f"{self.algo} counts its budget in timesteps: use timesteps")
         return self
 
     @property
-    def params(self) -> BaseModel:
-        return getattr(self, self.algo.replace("-", "_"))
+    def params(self) -> Any:
+        """The chosen algorithm's hyperparameters (its defaults when the config has no table)."""
+        return getattr(self, self.algo.replace("-", "_")) or PARAMS[self.algo]()
 
     def budget_label(self) -> str:
         return f"{self.timesteps}" if self.timesteps is not None else f"{self.episodes}ep"
@@ -135,8 +159,8 @@ class TrainConfig(_Strict):
             by_alias=True, exclude_none=True
         )
         for name in PARAMS:
-            if name != self.algo:
-                data.pop(name, None)
+            data.pop(name, None)
+        data[self.algo] = self.params.model_dump(exclude_none=True)
         return data
 
 
@@ -200,9 +224,9 @@ def build_config(
         target = data.setdefault(section, {}) if section else data
         target[name] = value
         source[key] = "--" + name.replace("_", "-")
-    if "episodes" not in data and "timesteps" not in data:
-        data["episodes"] = DEFAULT_EPISODES
     algo = data.get("algo")
+    if "episodes" not in data and "timesteps" not in data and algo in ALGOS:
+        data[ALGOS[algo].budget] = ALGOS[algo].default_budget
     if hp:
         if not isinstance(algo, str) or algo not in PARAMS:
             raise InvalidValueError("--hp needs a known algorithm (--algo or algo in the config)")
@@ -236,10 +260,9 @@ def _allowed_keys(path: tuple[str, ...]) -> list[str]:
             None,
         )
         annotation = getattr(field, "annotation", None)
-        model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
+        candidates = (annotation, *typing.get_args(annotation))  # X or X | None
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
         )
     if model is None:
         return []
@@ -261,6 +284,11 @@ def _describe(error: ValidationError, source: dict[str, str]) -> str:
     message = first["msg"]
     if first["type"] in ("value_error", "assertion_error") and "error" in first.get("ctx", {}):
         message = str(first["ctx"]["error"])
+        if isinstance(first["input"], dict):  # a problem with the table as a whole
+            named = [
+                k for k in source if k.startswith(f"{key}.") and repr(k.split(".")[-1]) in message
+            ]
+            return f"{source[named[0]] if named else origin}: [{key}] {message}"
     if first["type"] == "missing":
         return f"{origin}: {key!r} is required"
     if not key:

@@ -24,11 +24,13 @@ def learning_curve(
     path: Path,
     title: str,
     length: np.ndarray,
-    success: np.ndarray,
+    success: np.ndarray | None,
     optimal: np.ndarray | None = None,
+    returns: np.ndarray | None = None,
 ) -> None:
     """Steps per episode with a 100-episode moving average (and the shortest path's, when
-    known) above the success rate's moving average; written atomically as PNG."""
+    known) above the success rate's moving average (or the return's, for envs that report no
+    success); written atomically as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,9 +55,13 @@ def learning_curve(
     top.set_title(title)
     top.legend(loc="upper right", fontsize=8)
     top.grid(alpha=0.3)
-    bottom.plot(episodes, moving_average(success.astype(np.float64)), color="#2a8a3e")
-    bottom.set_ylim(-0.05, 1.05)
-    bottom.set_ylabel("success\n(100-ep mean)")
+    if success is not None:
+        bottom.plot(episodes, moving_average(success.astype(np.float64)), color="#2a8a3e")
+        bottom.set_ylim(-0.05, 1.05)
+        bottom.set_ylabel("success\n(100-ep mean)")
+    elif returns is not None:
+        bottom.plot(episodes, moving_average(returns), color="#2a8a3e")
+        bottom.set_ylabel("return\n(100-ep mean)")
     bottom.set_xlabel("episode")
     bottom.grid(alpha=0.3)
     figure.tight_layout()

@@ -157,11 +157,30 @@ def read_metrics(run: Path) -> list[tuple]:
             if tuple(next(reader)) != METRIC_COLUMNS:
                 raise ValueError("unexpected header")
             return [
-                (int(e), int(t), int(n), float(r), s == "True", float(eps), int(best))
+                (int(e), int(t), int(n), float(r), _flag(s), float(eps) if eps else None, int(best))
                 for e, t, n, r, s, eps, best in reader
             ]
     except (ValueError, StopIteration, OSError) as error:
         raise RunError(f"{path} is not a metrics file rlgrid wrote: {error}") from None
+
+
+def _flag(text: str) -> bool | None:
+    if text not in ("True", "False", ""):
+        raise ValueError(f"success must be True, False or empty, not {text!r}")
+    return None if text == "" else text == "True"
+
+
+def check_model_file(path: Path) -> None:
+    """A model file must be there, readable, and not a pickle: rlgrid never unpickles."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(1)
+    except FileNotFoundError:
+        raise RunError(f"{path.parent} has no model: {path.name} is missing") from None
+    except OSError as error:
+        raise RunError(f"cannot read {path}: {error}") from None
+    if head == b"\x80":  # every pickle protocol since 2 starts with this byte
+        raise RunError(f"{path} is a pickle file; rlgrid never unpickles (it can run code)")
 
 
 def find_run(path: Path) -> tuple[Path, Path | None]:
@@ -169,6 +188,8 @@ def find_run(path: Path) -> tuple[Path, Path | None]:
     if not path.exists():
         raise RunError(f"{path} does not exist")
     run, file = (path, None) if path.is_dir() else (path.parent, path)
+    if file is not None and not (run / CONFIG).exists() and (run.parent / CONFIG).exists():
+        run = run.parent  # a checkpoint in the run's checkpoints/ folder
     if not (run / CONFIG).exists():
         raise RunError(f"{run} is not a run folder (it has no {CONFIG})")
     return run, file

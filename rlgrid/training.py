@@ -1,13 +1,13 @@
 """Training runs: from a resolved config to a finished, interrupted or failed run folder.
 
 Everything that can be checked is checked before the run folder exists: the env id, that the
-algorithm fits the env's spaces, that the model fits in memory.
+algorithm fits the env's spaces, that the model fits in memory, that the device exists.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,10 +16,12 @@ import gymnasium as gym
 import numpy as np
 
 from rlgrid import runs
-from rlgrid.algos.qtable import QTableAgent
+from rlgrid.algos.base import Agent, Hooks, Judgement
+from rlgrid.algos.registry import agent_class
 from rlgrid.config import TrainConfig, build_config
-from rlgrid.envs.factory import is_warehouse, make_env
-from rlgrid.evaluation import EvalResult, evaluate
+from rlgrid.envs.factory import is_warehouse, make_env, resolve_env_id
+from rlgrid.errors import InvalidValueError
+from rlgrid.evaluation import EvalResult, Policy, evaluate
 from rlgrid.interrupts import StopRequests
 from rlgrid.plots import learning_curve
 from rlgrid.runs import RunError
@@ -42,10 +44,11 @@ class Outcome:
     seconds: float
     evaluation: EvalResult | None
     signal: str | None = None
+    solved_at: dict | None = None
 
 
-def _make(config: TrainConfig) -> Callable[[], gym.Env]:
-    return lambda: make_env(config.env.id, config.env.kwargs())
+def make_config_env(config: TrainConfig) -> gym.Env:
+    return make_env(config.env.id, config.env.kwargs())
 
 
 def default_name(config: TrainConfig) -> str:
@@ -56,8 +59,9 @@ def default_name(config: TrainConfig) -> str:
 def start(
     config: TrainConfig, runs_dir: Path, name: str | None, command: list[str], reporter: Reporter
 ) -> Outcome:
-    env = _make(config)()
-    agent = QTableAgent(config.q_table, env, config.env.id)
+    env = make_config_env(config)
+    solved_threshold(config)  # --until-solved needs a definition of solved before we start
+    agent = agent_class(config.algo)(config, env)
     run_name = default_name(config) if name is None else name
     run = runs.create_run(runs_dir, run_name, numbered=name is None)
     import tomli_w
@@ -65,11 +69,20 @@ def start(
     runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(config.to_toml_dict()))
     manifest = runs.new_manifest(command, config.seed, config.algo)
     runs.write_json(run / runs.MANIFEST, manifest)
-    return _train(run, config, env, agent, manifest, [], reporter)
+    return _train(run, config, agent, manifest, [], reporter)
 
 
 def load_run_config(run: Path) -> TrainConfig:
     return build_config(run / runs.CONFIG, {}, {})
+
+
+def open_run(path: Path) -> tuple[Path, TrainConfig, Any]:
+    """Load a run's config and its model (the run's, or the model file ``path`` names), never
+    unpickling anything from the folder."""
+    run, model = runs.find_run(path)
+    config = load_run_config(run)
+    agent = agent_class(config.algo).load(config, make_config_env(config), run, model)
+    return run, config, agent
 
 
 def resume(path: Path, command: list[str], reporter: Reporter) -> Outcome:
@@ -81,66 +94,113 @@ def resume(path: Path, command: list[str], reporter: Reporter) -> Outcome:
             f"{run} has already completed its {config.budget_label()} budget; "
             "start a new run to train more"
         )
-    env = _make(config)()
-    agent = QTableAgent.load(config.q_table, env, config.env.id, run)
-    previous = runs.read_metrics(run)[: agent.progress.episodes]
+    _, _, agent = open_run(run)
+    previous = runs.read_metrics(run)[: agent.episodes]
     manifest["history"].append({"command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S")})
     runs.update_manifest(run, manifest, status="running")
-    return _train(run, config, env, agent, manifest, previous, reporter)
+    return _train(run, config, agent, manifest, previous, reporter)
+
+
+def solved_threshold(config: TrainConfig) -> float | None:
+    """The mean return that counts as solved for a non-warehouse env (None for the warehouse,
+    which is solved by reaching every target on a near-shortest path)."""
+    if is_warehouse(config.env.id):
+        return None
+    threshold = config.eval.reward_threshold
+    if threshold is None:
+        threshold = gym.spec(resolve_env_id(config.env.id)).reward_threshold
+    if threshold is None and config.until_solved:
+        raise InvalidValueError(
+            f"--until-solved needs a reward threshold for {config.env.id}: its spec has none; "
+            "set reward_threshold in the config's [eval] table"
+        )
+    return threshold
+
+
+def judge(config: TrainConfig, policy: Policy) -> Judgement:
+    """Evaluate ``policy`` the way the final evaluation does, and say whether it is solved."""
+    result = evaluation_of(config, policy)
+    if is_warehouse(config.env.id):
+        ratio = result.optimality_ratio if result.optimality_ratio is not None else math.inf
+        solved = result.success_rate == 1.0 and ratio <= config.eval.max_ratio
+        return Judgement(result, solved, (result.success_rate or 0.0, -ratio))
+    threshold = solved_threshold(config)
+    solved = threshold is not None and result.mean_return >= threshold
+    return Judgement(result, solved, (result.mean_return,))
+
+
+def evaluation_of(config: TrainConfig, policy: Policy) -> EvalResult:
+    exhaustive = is_warehouse(config.env.id) and not config.env.resolved().random_start
+    env = make_config_env(config)
+    try:
+        return evaluate(env, policy, config.eval.episodes, config.eval.seed, exhaustive)
+    finally:
+        env.close()
 
 
 def _train(
     run: Path,
     config: TrainConfig,
-    env: gym.Env,
-    agent: QTableAgent,
+    agent: Agent,
     manifest: dict[str, Any],
     previous: list[tuple],
     reporter: Reporter,
 ) -> Outcome:
-    budget = {"episodes": config.episodes, "timesteps": config.timesteps}
     unit = "episodes" if config.episodes is not None else "timesteps"
     total = int(config.episodes or config.timesteps or 0)
-    lanes = agent.lanes(env, _make(config))
     seconds_before = float(manifest.get("seconds", 0.0))
     began = time.perf_counter()
-
     last_report = [0.0]
 
-    def report(progress: Any) -> None:
+    def report(episodes: int, timesteps: int) -> None:
         now = time.perf_counter()
         if now - last_report[0] < 0.1:
             return
         last_report[0] = now
-        rows = agent.rows
-        recent = slice(-100, None)
-        stats = {
-            "length": float(np.mean(rows.length[recent])) if rows.length else 0.0,
-            "success": float(np.mean(rows.success[recent])) if rows.success else 0.0,
-            "timesteps": progress.timesteps,
-        }
-        reporter.update(progress.episodes if unit == "episodes" else progress.timesteps, stats)
+        stats = {**agent.rows.recent(), "timesteps": timesteps}
+        reporter.update(episodes if unit == "episodes" else timesteps, stats)
 
-    reporter.start(total, unit, agent.progress.episodes if unit == "episodes" else 0)
+    reporter.start(total, unit, agent.episodes if unit == "episodes" else agent.timesteps)
     try:
-        spent, signal_name = _learn(agent, lanes, config.seed, budget, report)
+        with StopRequests() as stop:
+            hooks = Hooks(
+                should_stop=lambda: stop.requested is not None,
+                report=report,
+                judge=lambda policy: judge(config, policy),
+            )
+            try:
+                spent = agent.learn(run, hooks)
+                signal_name = stop.requested
+            except KeyboardInterrupt:  # a second Ctrl+C: stop now, save what there is
+                spent, signal_name = False, "SIGINT"
         reporter.stop()
         seconds = seconds_before + time.perf_counter() - began
         _save(run, config, agent, previous)
-        counters = {
-            "episodes": agent.progress.episodes,
-            "timesteps": agent.progress.timesteps,
+        counters: dict[str, Any] = {
+            "episodes": agent.episodes,
+            "timesteps": agent.timesteps,
             "seconds": round(seconds, 3),
         }
-        if not spent:
+        if agent.solved_at is not None:
+            counters["solved_at"] = agent.solved_at
+        if not spent and agent.solved_at is None:
             runs.update_manifest(
                 run, manifest, status="interrupted", signal=signal_name, **counters
             )
             return Outcome(run, "interrupted", **counters, evaluation=None, signal=signal_name)
-        result = final_evaluation(config, agent)
-        runs.write_json(run / runs.EVALUATION, result)
+        result = evaluation_of(config, agent.act)
+        runs.write_json(
+            run / runs.EVALUATION,
+            {
+                "all_targets": is_warehouse(config.env.id)
+                and not config.env.resolved().random_start,
+                "seed": config.eval.seed,
+                "greedy": True,
+                "result": result.to_dict(),
+            },
+        )
         runs.update_manifest(run, manifest, status="completed", **counters)
-        return Outcome(run, "completed", **counters, evaluation=EvalResult(**result["result"]))
+        return Outcome(run, "completed", **counters, evaluation=result)
     except BaseException as error:
         reporter.stop()
         runs.update_manifest(
@@ -149,52 +209,20 @@ def _train(
         raise
 
 
-def _learn(
-    agent: QTableAgent, lanes: Any, seed: int, budget: dict, report: Callable
-) -> tuple[bool, str | None]:
-    """Train until the budget is spent or a stop is requested (Ctrl+C, SIGTERM)."""
-    try:
-        with StopRequests() as stop:
-            spent = agent.learn(
-                lanes, seed, budget, should_stop=lambda: stop.requested is not None, report=report
-            )
-            return spent, stop.requested
-    except KeyboardInterrupt:  # a second Ctrl+C: stop now, the table is saved as it is
-        return False, "SIGINT"
-
-
-def final_evaluation(config: TrainConfig, agent: QTableAgent) -> dict[str, Any]:
-    env = _make(config)()
-    exhaustive = is_warehouse(config.env.id) and not config.env.resolved().random_start
-    result = evaluate(env, agent.act, config.eval.episodes, config.eval.seed, exhaustive)
-    return {
-        "all_targets": exhaustive,
-        "seed": config.eval.seed,
-        "greedy": True,
-        "result": result.to_dict(),
-    }
-
-
-def _save(run: Path, config: TrainConfig, agent: QTableAgent, previous: list[tuple]) -> None:
+def _save(run: Path, config: TrainConfig, agent: Agent, previous: list[tuple]) -> None:
     agent.save(run)
     rows = previous + agent.rows.as_tuples()
     runs.write_metrics(run, rows)
     if rows:
         columns = list(zip(*rows, strict=True))
         optimal = np.array(columns[6]) if min(columns[6]) >= 0 else None
+        success = np.array([bool(s) for s in columns[4]]) if None not in columns[4] else None
+        grid = config.env.resolved().grid or ""
         learning_curve(
             run / runs.CURVE,
-            f"{run.name}: {config.algo} on {config.env.id} {config.env.resolved().grid or ''}",
+            f"{run.name}: {config.algo} on {config.env.id} {grid}".rstrip(),
             np.array(columns[2]),
-            np.array(columns[4], dtype=bool),
+            success,
             optimal,
+            returns=np.array(columns[3]) if success is None else None,
         )
-
-
-def open_run(path: Path) -> tuple[Path, TrainConfig, QTableAgent]:
-    """Load a run's config and its model (the run's, or the model file ``path`` names)."""
-    run, model = runs.find_run(path)
-    config = load_run_config(run)
-    env = _make(config)()
-    agent = QTableAgent.load(config.q_table, env, config.env.id, run, model)
-    return run, config, agent

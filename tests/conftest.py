@@ -48,3 +48,24 @@ HEAVY_CHECK = (
     " if m in sys.modules])"
 )
 """Appended to code that sets sys.argv and imports main: prints the heavy modules it loaded."""
+
+
+def interrupt_training(args: list[str], ready) -> tuple[int, str]:
+    """Start ``python -m rlgrid ARGS``, send SIGINT once ``ready()`` is true, return its exit code
+    and stderr."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rlgrid", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.time() + 120
+    while not ready() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err

@@ -81,4 +81,5 @@ def test_hp_values_are_toml_literals_never_code():
 @pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("*.toml")))
 def test_shipped_presets_are_valid(preset):
     config = build_config(preset, {}, {})
-    assert config.algo == "q-table"
+    assert config.algo in ("q-table", "a2c", "dqn", "ppo")
+    assert config.params is not None

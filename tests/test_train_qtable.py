@@ -1,9 +1,5 @@
 import json
-import os
 import pickle
-import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -14,7 +10,7 @@ from typer.testing import CliRunner
 from rlgrid.cli.app import app
 from rlgrid.runs import write_atomic
 from rlgrid.training import open_run
-from tests.conftest import HEAVY_CHECK, REPO, run_python
+from tests.conftest import HEAVY_CHECK, REPO, interrupt_training, run_python
 
 SEED_PRESET = str(REPO / "configs" / "qtable_4x5.toml")
 
@@ -86,15 +82,18 @@ def test_same_seed_same_metrics_other_seed_other_metrics(tmp_path):
 
 
 def test_saved_model_acts_like_the_live_one(tmp_path):
-    from rlgrid.algos.qtable import QTableAgent, QTableParams
-    from rlgrid.envs.warehouse import WarehouseEnv
+    from rlgrid.algos.base import Hooks
+    from rlgrid.algos.qtable import QTableAgent
+    from rlgrid.config import build_config
+    from rlgrid.training import make_config_env
 
-    env = WarehouseEnv(5, 4, targets="anywhere", random_start=True)
-    live = QTableAgent(QTableParams(n_envs=8), env, "rlgrid/Warehouse-v0")
-    budget = {"episodes": 300}
-    live.learn(live.lanes(env, None), 0, budget, should_stop=lambda: False, report=print)
+    flags = {"algo": "q-table", "env.grid": "5x4", "env.targets": "anywhere", "episodes": 300}
+    config = build_config(None, {**flags, "env.random_start": True}, {"n_envs": 8})
+    env = make_config_env(config)
+    live = QTableAgent(config, env)
+    live.learn(tmp_path, Hooks(should_stop=lambda: False, report=lambda e, t: None))
     live.save(tmp_path)
-    loaded = QTableAgent.load(QTableParams(), env, "rlgrid/Warehouse-v0", tmp_path)
+    loaded = QTableAgent.load(config, env, tmp_path)
     assert np.array_equal(live.q, loaded.q)
     assert loaded.progress == live.progress
     grid = np.indices((5, 4, 5, 4)).reshape(4, -1).T
@@ -123,23 +122,18 @@ def test_ties_are_broken_at_random(tmp_path):
 
 def test_interrupted_run_saves_and_resumes(tmp_path):
     runs = tmp_path / "runs"
-    command = [sys.executable, "-m", "rlgrid", "train", "--grid", "12x12", "--timesteps",
-               "6000000", "--hp", "max_table_mb=64", "--runs-dir", str(runs)]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
     run = runs / "q-table_6000000"
-    deadline = time.time() + 60
-    while not (run / "manifest.json").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
+    args = ["train", "--grid", "12x12", "--timesteps", "6000000", "--hp", "max_table_mb=64",
+            "--runs-dir", str(runs)]  # fmt: skip
+    started = []
+
+    def ready():  # training has run for a second
+        if (run / "manifest.json").exists() and not started:
+            started.append(time.time())
+        return bool(started) and time.time() - started[0] > 1.0
+
+    code, err = interrupt_training(args, ready)
+    assert code == 130, err
     assert f"resume with: rlgrid train --resume {run}" in " ".join(err.split())
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"

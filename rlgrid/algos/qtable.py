@@ -12,14 +12,15 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from rlgrid.algos.base import EpisodeRows, Hooks
 from rlgrid.algos.tabular import (
     IncompatibleError,
     TabularSpace,
@@ -27,8 +28,12 @@ from rlgrid.algos.tabular import (
     tabular_space,
 )
 from rlgrid.envs.batched import BatchedWarehouse, GymnasiumLanes, LaneStep
+from rlgrid.envs.factory import make_env
 from rlgrid.envs.warehouse import WarehouseEnv
-from rlgrid.runs import RunError, read_json, write_atomic, write_json
+from rlgrid.runs import RunError, check_model_file, read_json, write_atomic, write_json
+
+if TYPE_CHECKING:
+    from rlgrid.config import TrainConfig
 
 
 class QTableParams(BaseModel):
@@ -62,24 +67,6 @@ class Progress:
     env_rngs: list[dict] | None = None
 
 
-@dataclass
-class EpisodeRows:
-    """Per finished episode, in the order they finished."""
-
-    episode: list[int] = field(default_factory=list)
-    timesteps: list[int] = field(default_factory=list)
-    length: list[int] = field(default_factory=list)
-    ret: list[float] = field(default_factory=list)
-    success: list[bool] = field(default_factory=list)
-    epsilon: list[float] = field(default_factory=list)
-    shortest_path_length: list[int] = field(default_factory=list)
-
-    def as_tuples(self) -> list[tuple]:
-        """Rows in the column order of ``metrics.csv``."""
-        columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
-        return list(zip(*columns, self.epsilon, self.shortest_path_length, strict=True))
-
-
 class Lanes(Protocol):
     """What the learner steps: the batched warehouse, or gymnasium envs adapted to it."""
 
@@ -108,7 +95,7 @@ def train(
     progress: Progress,
     rows: EpisodeRows,
     should_stop: Callable[[], bool],
-    report: Callable[[Progress], None],
+    report: Callable[[int, int], None],
 ) -> bool:
     """Run Q-learning on ``q`` (states x actions, updated in place) until the budget is spent
     (``episodes`` or ``timesteps``, counted over the whole run) or ``should_stop()``.
@@ -164,13 +151,16 @@ def train(
         progress.timesteps += int(active.sum())
         ended = np.flatnonzero((step.terminated | step.truncated) & active)
         for lane in ended:
-            rows.episode.append(progress.episodes)
-            rows.timesteps.append(progress.timesteps)
-            rows.length.append(int(lane_length[lane]))
-            rows.ret.append(float(lane_return[lane]))
-            rows.success.append(bool(step.terminated[lane]))
-            rows.epsilon.append(float(lane_epsilon[lane]))
-            rows.shortest_path_length.append(int(step.shortest_path_length[lane]))
+            success = step.success[lane]
+            rows.add(
+                episode=progress.episodes,
+                timesteps=progress.timesteps,
+                length=lane_length[lane],
+                ret=lane_return[lane],
+                success=None if np.isnan(success) else success,
+                epsilon=lane_epsilon[lane],
+                shortest=step.shortest_path_length[lane],
+            )
             progress.episodes += 1
             if episodes is not None and started >= episodes:
                 active[lane] = False
@@ -181,7 +171,7 @@ def train(
         lane_length[ended] = 0
         states = table.index(step.obs)
         if ended.size:
-            report(progress)
+            report(progress.episodes, progress.timesteps)
         if timesteps is not None and progress.timesteps >= timesteps:
             break
     progress.agent_rng = rng.bit_generator.state
@@ -193,7 +183,6 @@ def train(
 MODEL_FILE = "model.npz"
 META_FILE = "model.json"
 FORMAT = "rlgrid-q-table-1"
-_PICKLE_MAGIC = b"\x80"
 
 
 def save_model(run: Path, q: np.ndarray, table: TabularSpace, meta: dict) -> None:
@@ -209,18 +198,7 @@ def save_model(run: Path, q: np.ndarray, table: TabularSpace, meta: dict) -> Non
 
 def load_model(path: Path, table: TabularSpace, n_actions: int, env_label: str) -> np.ndarray:
     """Read a q-table without unpickling anything; every bad file is one line naming it."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(2)
-    except FileNotFoundError:
-        raise RunError(f"{path.parent} has no model: {path.name} is missing") from None
-    except OSError as error:
-        raise RunError(f"cannot read {path}: {error}") from None
-    if head[:1] == _PICKLE_MAGIC:
-        raise RunError(
-            f"{path} is a pickle file; rlgrid never unpickles (it can run code), "
-            f"it reads q-tables from {MODEL_FILE}"
-        )
+    check_model_file(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             q = archive["q"]
@@ -259,43 +237,56 @@ def _first_line(error: BaseException) -> str:
 class QTableAgent:
     """A q-table with what it needs to learn, save, load and act greedily."""
 
-    def __init__(
-        self, params: QTableParams, env: gym.Env, env_id: str, q: np.ndarray | None = None
-    ) -> None:
+    def __init__(self, config: TrainConfig, env: gym.Env, q: np.ndarray | None = None) -> None:
+        env_id = config.env.id
         if not isinstance(env.action_space, gym.spaces.Discrete):
             raise IncompatibleError(
                 f"q-table needs a discrete action space, but {env_id} acts in {env.action_space}"
             )
-        self.params = params
-        self.env_id = env_id
+        self.config = config
+        self.params: QTableParams = config.params
+        self.env = env
         self.n_actions = int(env.action_space.n)
         self.table = tabular_space(env.observation_space, env_id)
         self.label = _env_label(env, env_id)
-        check_table_fits(self.table, self.n_actions, params.max_table_mb, self.label)
+        check_table_fits(self.table, self.n_actions, self.params.max_table_mb, self.label)
         self.q = np.zeros((self.table.n_states, self.n_actions)) if q is None else q
         self.progress = Progress()
         self.rows = EpisodeRows()
+        self.solved_at = None
 
-    def lanes(self, env: gym.Env, make: Callable[[], gym.Env]) -> Lanes:
-        warehouse = env.unwrapped
+    @property
+    def episodes(self) -> int:
+        return self.progress.episodes
+
+    @property
+    def timesteps(self) -> int:
+        return self.progress.timesteps
+
+    def _lanes(self) -> Lanes:
+        warehouse = self.env.unwrapped
         if isinstance(warehouse, WarehouseEnv):
             return BatchedWarehouse(
                 self.params.n_envs, warehouse.layout, warehouse.random_start, warehouse.max_steps
             )
-        return GymnasiumLanes(self.params.n_envs, make)
+        config = self.config
+        return GymnasiumLanes(
+            self.params.n_envs, lambda: make_env(config.env.id, config.env.kwargs())
+        )
 
-    def learn(self, lanes: Lanes, seed: int, budget: dict, **hooks: Callable) -> bool:
+    def learn(self, run: Path, hooks: Hooks) -> bool:
         return train(
             self.q,
             self.params,
             self.table,
-            lanes,
-            seed=seed,
-            episodes=budget.get("episodes"),
-            timesteps=budget.get("timesteps"),
+            self._lanes(),
+            seed=self.config.seed,
+            episodes=self.config.episodes,
+            timesteps=self.config.timesteps,
             progress=self.progress,
             rows=self.rows,
-            **hooks,
+            should_stop=hooks.should_stop,
+            report=hooks.report,
         )
 
     def act(self, obs: np.ndarray) -> int:
@@ -308,7 +299,7 @@ class QTableAgent:
             self.table,
             {
                 "algo": "q-table",
-                "env": self.env_id,
+                "env": self.config.env.id,
                 "n_actions": self.n_actions,
                 "episodes": self.progress.episodes,
                 "timesteps": self.progress.timesteps,
@@ -321,9 +312,9 @@ class QTableAgent:
 
     @classmethod
     def load(
-        cls, params: QTableParams, env: gym.Env, env_id: str, run: Path, model: Path | None = None
+        cls, config: TrainConfig, env: gym.Env, run: Path, model: Path | None = None
     ) -> QTableAgent:
-        agent = cls(params, env, env_id, q=np.zeros((0, 0)))
+        agent = cls(config, env, q=np.zeros((0, 0)))
         agent.q = load_model(model or run / MODEL_FILE, agent.table, agent.n_actions, agent.label)
         meta_path = run / META_FILE
         if meta_path.exists():

@@ -44,5 +44,10 @@ def eval_run(
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
         return
-    how = "every target once" if all_targets else f"seed {seed or config.eval.seed}"
-    Console().print(evaluation_table(result, f"{folder}: greedy evaluation ({how})"))
+    if all_targets:
+        how = "every target once"
+    else:
+        how = f"{result.episodes} episodes, seed {config.eval.seed if seed is None else seed}"
+    console = Console()
+    console.print(f"{folder}: greedy evaluation ({how})", soft_wrap=True)
+    console.print(evaluation_table(result))

@@ -17,8 +17,8 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def evaluation_table(result: EvalResult, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+def evaluation_table(result: EvalResult) -> Table:
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     optimal = (
@@ -49,5 +49,6 @@ def print_outcome(outcome: Outcome) -> None:
         return
     out.print(f"trained {unit} in {outcome.seconds:.2f} s")
     if outcome.evaluation is not None:
-        out.print(evaluation_table(outcome.evaluation, "greedy evaluation"))
+        out.print("greedy evaluation:")
+        out.print(evaluation_table(outcome.evaluation))
     out.print(f"results: {outcome.run}", soft_wrap=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,11 +19,17 @@ from rlgrid.cli.options import (
 )
 
 
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
 def train(
     algo: Annotated[
         str | None,
         typer.Option(
-            help="Algorithm: q-table (tabular Q-learning). Default: the config's, else q-table.",
+            help="q-table, a2c, dqn or ppo. Default: the config's, else q-table.",
             show_default=False,
         ),
     ] = None,
@@ -32,7 +39,8 @@ def train(
     random_start: RandomStartOption = False,
     max_steps: MaxStepsOption = None,
     episodes: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help="Budget in episodes (default 1000).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Budget in episodes (q-table; default 1000)."),
     ] = None,
     timesteps: Annotated[
         int | None, typer.Option(min=1, metavar="N", help="Budget in environment steps.")
@@ -42,8 +50,26 @@ def train(
     ] = None,
     n_envs: Annotated[
         int | None,
-        typer.Option(min=1, metavar="K", help="Episodes played side by side (q-table default 64)."),
+        typer.Option(
+            min=1, metavar="K", help="Envs stepped side by side (q-table default 64, others 1)."
+        ),
     ] = None,
+    device: Annotated[
+        Device | None,
+        typer.Option(help="Where a2c/dqn/ppo networks run (default auto).", show_default=False),
+    ] = None,
+    save_freq: Annotated[
+        int | None,
+        typer.Option(min=1, metavar="N", help="a2c/dqn/ppo: checkpoint every N steps (10000)."),
+    ] = None,
+    until_solved: Annotated[
+        bool,
+        typer.Option(
+            "--until-solved",
+            help="Stop once a periodic evaluation finds the task solved (every target reached "
+            "near-optimally, or the env's reward threshold).",
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="A TOML preset (see configs/); flags override it."),
@@ -71,7 +97,7 @@ def train(
     """Train an agent and write a run folder (config, manifest, model, metrics, learning curve,
     evaluation). Ctrl+C saves the run and prints how to resume it.
 
-    Example: rlgrid train --algo q-table --grid 4x5 --episodes 1000
+    Example: rlgrid train --algo a2c --grid 6x6 --timesteps 100000 --until-solved
     """
     from rlgrid import training
     from rlgrid.cli.progress import RichReporter
@@ -87,6 +113,8 @@ def train(
                 "--random-start": random_start or None, "--max-steps": max_steps,
                 "--episodes": episodes, "--timesteps": timesteps, "--seed": seed,
                 "--n-envs": n_envs, "--config": config, "--hp": hp, "--name": name,
+                "--device": device, "--save-freq": save_freq,
+                "--until-solved": until_solved or None,
             }.items()
             if value is not None
         ]  # fmt: skip
@@ -100,11 +128,15 @@ def train(
         hyper = parse_hp(hp or [])
         if n_envs is not None:
             hyper["n_envs"] = n_envs
+        if device is not None:
+            hyper["device"] = device.value
         flags = {
             "algo": algo if algo is not None or config is not None else "q-table",
             "seed": seed,
             "episodes": episodes,
             "timesteps": timesteps,
+            "save_freq": save_freq,
+            "until_solved": until_solved or None,
             "env.id": env,
             **{
                 f"env.{key}": str(value) if key == "grid" and value is not None else value

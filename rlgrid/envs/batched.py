@@ -34,6 +34,8 @@ class LaneStep:
     final_obs: np.ndarray
     shortest_path_length: np.ndarray
     """Per lane, the shortest path length of the episode this step belonged to."""
+    success: np.ndarray
+    """Where an episode ended: 1.0 reached its goal, 0.0 not, nan when the env does not say."""
 
 
 class BatchedWarehouse:
@@ -103,6 +105,7 @@ class BatchedWarehouse:
             truncated=truncated,
             final_obs=final_obs,
             shortest_path_length=shortest,
+            success=terminated.astype(np.float64),
         )
 
 
@@ -136,12 +139,15 @@ class GymnasiumLanes:
         terminated = np.zeros(self.n, dtype=bool)
         truncated = np.zeros(self.n, dtype=bool)
         shortest = np.full(self.n, -1, dtype=np.int64)
+        success = np.full(self.n, np.nan)
         for lane, (env, action) in enumerate(zip(self.envs, actions.tolist(), strict=True)):
             o, r, term, trunc, info = env.step(action)
             final_obs.append(o)
             reward[lane], terminated[lane], truncated[lane] = r, term, trunc
             if term or trunc:
                 shortest[lane] = info.get("shortest_path_length", -1)
+                if "is_success" in info:
+                    success[lane] = float(info["is_success"])
                 o, _ = env.reset()
             obs.append(o)
         return LaneStep(
@@ -151,4 +157,5 @@ class GymnasiumLanes:
             truncated=truncated,
             final_obs=np.array(final_obs),
             shortest_path_length=shortest,
+            success=success,
         )

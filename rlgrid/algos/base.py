@@ -1,0 +1,82 @@
+"""What every training backend shares: its episode records, its counters and the hooks through
+which the training run watches it (progress, stop requests, periodic evaluation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+@dataclass
+class EpisodeRows:
+    """Per finished episode, in the order they finished (the columns of ``metrics.csv``)."""
+
+    episode: list[int] = field(default_factory=list)
+    timesteps: list[int] = field(default_factory=list)
+    length: list[int] = field(default_factory=list)
+    ret: list[float] = field(default_factory=list)
+    success: list[bool | None] = field(default_factory=list)
+    epsilon: list[float | None] = field(default_factory=list)
+    shortest_path_length: list[int] = field(default_factory=list)
+
+    def add(self, *, episode, timesteps, length, ret, success, epsilon, shortest) -> None:
+        self.episode.append(int(episode))
+        self.timesteps.append(int(timesteps))
+        self.length.append(int(length))
+        self.ret.append(float(ret))
+        self.success.append(None if success is None else bool(success))
+        self.epsilon.append(None if epsilon is None else float(epsilon))
+        self.shortest_path_length.append(int(shortest))
+
+    def as_tuples(self) -> list[tuple]:
+        """Rows in the column order of ``metrics.csv``."""
+        columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
+        return list(zip(*columns, self.epsilon, self.shortest_path_length, strict=True))
+
+    def recent(self, window: int = 100) -> dict[str, float]:
+        """Means over the last ``window`` episodes, for progress lines."""
+        if not self.length:
+            return {"length": 0.0, "return": 0.0, "success": float("nan")}
+        known = [s for s in self.success[-window:] if s is not None]
+        return {
+            "length": float(np.mean(self.length[-window:])),
+            "return": float(np.mean(self.ret[-window:])),
+            "success": float(np.mean(known)) if known else float("nan"),
+        }
+
+
+@dataclass
+class Judgement:
+    """A periodic evaluation: its result, whether the task counts as solved, and a score where
+    higher is better (to keep the best model)."""
+
+    result: Any
+    solved: bool
+    score: tuple
+
+
+@dataclass
+class Hooks:
+    should_stop: Callable[[], bool]
+    report: Callable[[int, int], None]
+    """Called with (episodes, timesteps) as episodes finish."""
+    judge: Callable[[Callable[[np.ndarray], int]], Judgement] | None = None
+    """Evaluates a policy; the deep backends call it every ``eval.freq`` steps."""
+
+
+class Agent(Protocol):
+    rows: EpisodeRows
+    episodes: int
+    timesteps: int
+    solved_at: dict | None
+
+    def learn(self, run: Path, hooks: Hooks) -> bool:
+        """Train until the budget is spent (True) or a hook stops it (False)."""
+
+    def save(self, run: Path) -> None: ...
+
+    def act(self, obs: np.ndarray) -> int: ...
