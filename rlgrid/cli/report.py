@@ -48,6 +48,8 @@ def print_outcome(outcome: Outcome) -> None:
         )
         return
     out.print(f"trained {unit} in {outcome.seconds:.2f} s")
+    if outcome.solved_at is not None:
+        out.print(f"solved at step {outcome.solved_at['timesteps']:,}: training stopped there")
     if outcome.evaluation is not None:
         out.print("greedy evaluation:")
         out.print(evaluation_table(outcome.evaluation))
