@@ -13,16 +13,11 @@ else with the seed's hyperparameters and 64 episodes side by side.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import time
-import warnings
-from enum import Enum
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 from rich.console import Console
 from rich.table import Table
 
@@ -30,104 +25,9 @@ from rlgrid.algos.qtable import QTableAgent
 from rlgrid.config import build_config
 from rlgrid.envs.factory import make_env
 from rlgrid.envs.layout import parse_grid
+from rlgrid.reference import seed_run_q
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-
-
-# --- the reference: the seed's env and loop ----------------------------------------------------
-class RobotAction(Enum):
-    LEFT = 0
-    DOWN = 1
-    RIGHT = 2
-    UP = 3
-
-
-class SeedWarehouseRobot:
-    def __init__(self, grid_rows: int, grid_cols: int) -> None:
-        self.grid_rows, self.grid_cols = grid_rows, grid_cols
-        self.reset()
-
-    def reset(self, seed: int | None = None) -> None:
-        self.robot_pos = [0, 0]
-        random.seed(seed)
-        self.target_pos = [
-            random.randint(1, self.grid_rows - 1),
-            random.randint(1, self.grid_cols - 1),
-        ]
-
-    def perform_action(self, robot_action: RobotAction) -> bool:
-        if robot_action == RobotAction.LEFT:
-            if self.robot_pos[1] > 0:
-                self.robot_pos[1] -= 1
-        elif robot_action == RobotAction.RIGHT:
-            if self.robot_pos[1] < self.grid_cols - 1:
-                self.robot_pos[1] += 1
-        elif robot_action == RobotAction.UP:
-            if self.robot_pos[0] > 0:
-                self.robot_pos[0] -= 1
-        elif robot_action == RobotAction.DOWN and self.robot_pos[0] < self.grid_rows - 1:
-            self.robot_pos[0] += 1
-        return self.robot_pos == self.target_pos
-
-
-class SeedWarehouseEnv(gym.Env):
-    metadata = {"render_modes": ["human"], "render_fps": 4}  # noqa: RUF012
-
-    def __init__(self, grid_rows: int = 4, grid_cols: int = 5, render_mode: str | None = None):
-        self.grid_rows, self.grid_cols = grid_rows, grid_cols
-        self.warehouse_robot = SeedWarehouseRobot(grid_rows, grid_cols)
-        self.action_space = spaces.Discrete(len(RobotAction))
-        self.observation_space = spaces.Box(
-            low=0,
-            high=np.array([grid_rows - 1, grid_cols - 1, grid_rows - 1, grid_cols - 1]),
-            shape=(4,),
-            dtype=np.int32,
-        )
-
-    def reset(self, seed=None, options=None):
-        super().reset(seed=seed)
-        self.warehouse_robot.reset(seed=seed)
-        obs = np.concatenate((self.warehouse_robot.robot_pos, self.warehouse_robot.target_pos))
-        return obs, {}
-
-    def step(self, action):
-        target_reached = self.warehouse_robot.perform_action(RobotAction(action))
-        reward, terminated = (1, True) if target_reached else (0, False)
-        obs = np.concatenate((self.warehouse_robot.robot_pos, self.warehouse_robot.target_pos))
-        return obs, reward, terminated, False, {}
-
-
-SEED_ID = "benchmark/SeedWarehouse-v0"
-if SEED_ID not in gym.registry:
-    gym.register(id=SEED_ID, entry_point=SeedWarehouseEnv)
-
-
-def seed_run_q(rows: int, cols: int, episodes: int) -> tuple[np.ndarray, int]:
-    """The seed's ``run_q`` training branch; returns its table and the steps it took."""
-    # the seed's int64 observations make gymnasium's checker warn; that is the seed's defect
-    warnings.filterwarnings("ignore", message=".*(int32|observation space).*")
-    env = gym.make(SEED_ID, grid_rows=rows, grid_cols=cols)
-    q = np.zeros((rows, cols, rows, cols, env.action_space.n))
-    learning_rate_a, discount_factor_g, epsilon = 0.9, 0.9, 1
-    total = 0
-    for _ in range(episodes):
-        state = env.reset()[0]
-        terminated = False
-        while not terminated:
-            if random.random() < epsilon:
-                action = env.action_space.sample()
-            else:
-                action = np.argmax(q[tuple(state)])
-            new_state, reward, terminated, _, _ = env.step(action)
-            index = (*tuple(state), action)
-            q[index] = q[index] + learning_rate_a * (
-                reward + discount_factor_g * np.max(q[tuple(new_state)]) - q[index]
-            )
-            state = new_state
-            total += 1
-        epsilon = max(epsilon - 1 / episodes, 0)
-    env.close()
-    return q, total
 
 
 # --- judging: does the greedy policy walk every target's shortest path? -----------------------

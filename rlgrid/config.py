@@ -48,6 +48,20 @@ class EnvSettings(_Strict):
     targets: Literal["classic", "anywhere"] | None = None
     random_start: bool | None = None
     max_steps: int | None = Field(None, ge=1)
+    obs: Literal["coords", "scaled", "offset", "onehot"] | None = None
+    """Observation encoding (default: coords for q-table, offset for a2c/dqn/ppo)."""
+    reward: str | None = None
+    """sparse, proximity, exploration, direction, potential, or kinds joined with + (default:
+    sparse for q-table, potential for a2c/dqn/ppo)."""
+
+    @field_validator("reward")
+    @classmethod
+    def _reward_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from rlgrid.envs.rewards import parse_reward
+
+        return "+".join(parse_reward(value)) or "sparse"
 
     @field_validator("grid")
     @classmethod
@@ -57,9 +71,8 @@ class EnvSettings(_Strict):
     @model_validator(mode="after")
     def _warehouse_options(self) -> EnvSettings:
         if not is_warehouse(self.id):
-            given = [
-                k for k in ("grid", "targets", "random_start", "max_steps") if getattr(self, k)
-            ]
+            options = ("grid", "targets", "random_start", "max_steps", "obs", "reward")
+            given = [k for k in options if getattr(self, k)]
             if given:
                 raise ValueError(f"{', '.join(given)} only apply to {WAREHOUSE_ID}")
         return self
@@ -81,29 +94,42 @@ class EnvSettings(_Strict):
     def grid_size(self) -> GridSize:
         return parse_grid(self.grid or "4x5")
 
-    def kwargs(self) -> dict[str, Any]:
-        """Constructor kwargs for ``gymnasium.make``."""
+    def kwargs(self, grid: GridSize | None = None) -> dict[str, Any]:
+        """Constructor kwargs for ``gymnasium.make``; ``grid`` swaps in another size (with its
+        own default time limit), for evaluating across grid sizes."""
         if not is_warehouse(self.id):
             return {}
         resolved = self.resolved()
-        rows, cols = resolved.grid_size()
+        rows, cols = grid or resolved.grid_size()
+        max_steps = resolved.max_steps if grid is None else default_max_steps(rows, cols)
         return {
             "rows": rows,
             "cols": cols,
             "targets": resolved.targets,
             "random_start": resolved.random_start,
-            "max_steps": resolved.max_steps,
+            "max_steps": max_steps,
         }
+
+
+class ShapingSettings(_Strict):
+    """Scale of each shaping kind; unset means the default scaled to the grid (see README)."""
+
+    proximity: float | None = Field(None, ge=0)
+    exploration: float | None = Field(None, ge=0)
+    direction: float | None = Field(None, ge=0)
+    potential: float | None = Field(None, ge=0)
 
 
 class EvalSettings(_Strict):
     """The evaluation at the end of training (and the defaults of ``rlgrid eval``)."""
 
-    episodes: int = Field(1000, ge=1, le=10_000_000)
-    """Seeded episodes, where evaluating every target once is not possible (random starts)."""
+    episodes: int | None = Field(None, ge=1, le=10_000_000)
+    """Seeded episodes, where evaluating every target once is not possible (random starts).
+    Default 1000 on the warehouse (evaluated all at once), 20 on other envs."""
     seed: int = Field(10_000, ge=0)
-    freq: int = Field(10_000, ge=1)
-    """Deep backends: evaluate every this many steps (best checkpoint, --until-solved)."""
+    freq: int | None = Field(None, ge=1)
+    """Deep backends: evaluate every this many steps (best checkpoint, --until-solved).
+    Default 2000 on the warehouse, 10000 on other envs."""
     max_ratio: float = Field(1.05, ge=1.0)
     """Warehouse: solved when every episode succeeds with at most this optimality ratio."""
     reward_threshold: float | None = None
@@ -124,6 +150,7 @@ class TrainConfig(_Strict):
     until_solved: bool = False
     """Stop once a periodic evaluation finds the task solved (see [eval])."""
     env: EnvSettings = EnvSettings()
+    shaping: ShapingSettings = ShapingSettings()
     eval: EvalSettings = EvalSettings()
     q_table: QTableParams | None = Field(None, alias="q-table")
     a2c: A2CParams | None = None
@@ -149,6 +176,23 @@ class TrainConfig(_Strict):
     def params(self) -> Any:
         """The chosen algorithm's hyperparameters (its defaults when the config has no table)."""
         return getattr(self, self.algo.replace("-", "_")) or PARAMS[self.algo]()
+
+    def gamma(self) -> float:
+        """The discount the algorithm uses (potential shaping must use the same)."""
+        params = self.params
+        if hasattr(params, "gamma"):
+            return float(params.gamma)
+        return float(params.algorithm_kwargs().get("gamma", 0.99))
+
+    def shaping_for(self, layout: Any, max_steps: int) -> Any:
+        """The warehouse's reward shaping, or None for sparse reward."""
+        from rlgrid.envs.rewards import Shaping
+
+        text = self.env.reward or "sparse"
+        if text == "sparse":
+            return None
+        scales = self.shaping.model_dump()
+        return Shaping.build(text, layout, max_steps, self.gamma(), scales)
 
     def budget_label(self) -> str:
         return f"{self.timesteps}" if self.timesteps is not None else f"{self.episodes}ep"
@@ -227,6 +271,13 @@ def build_config(
     algo = data.get("algo")
     if "episodes" not in data and "timesteps" not in data and algo in ALGOS:
         data[ALGOS[algo].budget] = ALGOS[algo].default_budget
+    env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    warehouse = is_warehouse(str(env.get("id", WAREHOUSE_ID)))
+    if isinstance(data.setdefault("eval", {}), dict):
+        data["eval"].setdefault("episodes", 1000 if warehouse else 20)
+        data["eval"].setdefault("freq", 2000 if warehouse else 10_000)
+    if algo in ALGOS and warehouse:
+        _warehouse_defaults(data, algo)
     if hp:
         if not isinstance(algo, str) or algo not in PARAMS:
             raise InvalidValueError("--hp needs a known algorithm (--algo or algo in the config)")
@@ -238,6 +289,17 @@ def build_config(
         return TrainConfig.model_validate(data)
     except ValidationError as error:
         raise InvalidValueError(_describe(error, source)) from None
+
+
+def _warehouse_defaults(data: dict[str, Any], algo: str) -> None:
+    """Defaults that depend on the algorithm: q-table keeps the seed's setup (coords, sparse);
+    the deep backends default to what solves big grids (offset, potential, 16 batched envs)."""
+    env = data.setdefault("env", {})
+    tabular = algo == "q-table"
+    env.setdefault("obs", "coords" if tabular else "offset")
+    env.setdefault("reward", "sparse" if tabular else "potential")
+    if not tabular and isinstance(data.setdefault(algo, {}), dict):
+        data[algo].setdefault("n_envs", 16)
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,15 +33,11 @@ def learning_curve(
     """Steps per episode with a 100-episode moving average (and the shortest path's, when
     known) above the success rate's moving average (or the return's, for envs that report no
     success); written atomically as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     episodes = np.arange(1, len(length) + 1)
-    figure, (top, bottom) = plt.subplots(
-        2, 1, figsize=(8, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]}
-    )
+    figure = Figure(figsize=(8, 5.5))
+    top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
     top.plot(episodes, length, color="#9db8d9", linewidth=0.6, label="steps per episode")
     top.plot(episodes, moving_average(length), color="#1f4e99", linewidth=2, label="100-ep mean")
     if optimal is not None:
@@ -67,5 +65,54 @@ def learning_curve(
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
     write_atomic(path, buffer.getvalue())
+
+
+class CurvePlotter:
+    """Draws learning curves in a helper process forked before training starts, so importing
+    matplotlib (about half a second) happens on another core while torch loads and the agent
+    trains. Where fork is not the platform's way (macOS, Windows) it draws in this process."""
+
+    def __init__(self) -> None:
+        self._connection = None
+        self._process = None
+        if sys.platform.startswith("linux"):
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._connection, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child,), daemon=True)
+            self._process.start()
+
+    def draw(self, **curve: Any) -> None:
+        """``learning_curve(**curve)``, in the helper when there is one; errors come back here."""
+        if self._connection is None:
+            learning_curve(**curve)
+            return
+        self._connection.send(curve)
+        error = self._connection.recv()
+        if error is not None:
+            raise RuntimeError(f"drawing the learning curve failed: {error}")
+
+    def __enter__(self) -> CurvePlotter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._connection is not None:
+            self._connection.send(None)
+            self._process.join(timeout=10)
+            self._connection = None
+
+
+def _serve(connection: Any) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure  # noqa: F401  (imported now, while the parent trains)
+
+    while (curve := connection.recv()) is not None:
+        try:
+            learning_curve(**curve)
+            connection.send(None)
+        except Exception as error:  # reported by the parent, which has the error boundary
+            connection.send(f"{type(error).__name__}: {error}")

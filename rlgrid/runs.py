@@ -35,6 +35,7 @@ METRIC_COLUMNS = (
     "success",
     "epsilon",
     "shortest_path_length",
+    "shaped_return",
 )
 LIBRARIES = ("rlgrid", "numpy", "gymnasium", "stable-baselines3", "torch", "pygame", "typer")
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]")
@@ -157,8 +158,17 @@ def read_metrics(run: Path) -> list[tuple]:
             if tuple(next(reader)) != METRIC_COLUMNS:
                 raise ValueError("unexpected header")
             return [
-                (int(e), int(t), int(n), float(r), _flag(s), float(eps) if eps else None, int(best))
-                for e, t, n, r, s, eps, best in reader
+                (
+                    int(e),
+                    int(t),
+                    int(n),
+                    float(r),
+                    _flag(s),
+                    float(eps) if eps else None,
+                    int(best),
+                    float(shaped),
+                )
+                for e, t, n, r, s, eps, best, shaped in reader
             ]
     except (ValueError, StopIteration, OSError) as error:
         raise RunError(f"{path} is not a metrics file rlgrid wrote: {error}") from None

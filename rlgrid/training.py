@@ -20,10 +20,13 @@ from rlgrid.algos.base import Agent, Hooks, Judgement
 from rlgrid.algos.registry import agent_class
 from rlgrid.config import TrainConfig, build_config
 from rlgrid.envs.factory import is_warehouse, make_env, resolve_env_id
+from rlgrid.envs.layout import GridSize
+from rlgrid.envs.observations import SIZE_INDEPENDENT, EncodedObservation, Encoding
+from rlgrid.envs.rewards import ShapedReward
 from rlgrid.errors import InvalidValueError
-from rlgrid.evaluation import EvalResult, Policy, evaluate
+from rlgrid.evaluation import EvalResult, evaluate, evaluate_batched
 from rlgrid.interrupts import StopRequests
-from rlgrid.plots import learning_curve
+from rlgrid.plots import CurvePlotter
 from rlgrid.runs import RunError
 
 
@@ -47,8 +50,21 @@ class Outcome:
     solved_at: dict | None = None
 
 
-def make_config_env(config: TrainConfig) -> gym.Env:
-    return make_env(config.env.id, config.env.kwargs())
+def make_config_env(
+    config: TrainConfig, shaped: bool = False, grid: GridSize | None = None
+) -> gym.Env:
+    """The run's env: its observation encoding, and its reward shaping when ``shaped`` (training);
+    evaluation leaves shaping out so returns compare fairly. ``grid`` swaps the warehouse size."""
+    env = make_env(config.env.id, config.env.kwargs(grid))
+    if not is_warehouse(config.env.id):
+        return env
+    warehouse = env.unwrapped
+    shaping = config.shaping_for(warehouse.layout, warehouse.max_steps) if shaped else None
+    if shaping is not None:
+        env = ShapedReward(env, shaping)
+    if config.env.obs not in (None, "coords"):
+        env = EncodedObservation(env, config.env.obs)
+    return env
 
 
 def default_name(config: TrainConfig) -> str:
@@ -59,17 +75,20 @@ def default_name(config: TrainConfig) -> str:
 def start(
     config: TrainConfig, runs_dir: Path, name: str | None, command: list[str], reporter: Reporter
 ) -> Outcome:
-    env = make_config_env(config)
-    solved_threshold(config)  # --until-solved needs a definition of solved before we start
-    agent = agent_class(config.algo)(config, env)
-    run_name = default_name(config) if name is None else name
-    run = runs.create_run(runs_dir, run_name, numbered=name is None)
-    import tomli_w
+    with CurvePlotter() as plotter:
+        env = make_config_env(config)
+        solved_threshold(config)  # --until-solved needs a definition of solved before we start
+        agent = agent_class(config.algo)(config, env)
+        run_name = default_name(config) if name is None else name
+        run = runs.create_run(runs_dir, run_name, numbered=name is None)
+        import tomli_w
 
-    runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(config.to_toml_dict()))
-    manifest = runs.new_manifest(command, config.seed, config.algo)
-    runs.write_json(run / runs.MANIFEST, manifest)
-    return _train(run, config, agent, manifest, [], reporter)
+        runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(config.to_toml_dict()))
+        manifest = runs.new_manifest(command, config.seed, config.algo)
+        if hasattr(agent, "vec_env_kind"):
+            manifest["vec_env"] = agent.vec_env_kind
+        runs.write_json(run / runs.MANIFEST, manifest)
+        return _train(run, config, agent, manifest, [], reporter, plotter)
 
 
 def load_run_config(run: Path) -> TrainConfig:
@@ -94,11 +113,31 @@ def resume(path: Path, command: list[str], reporter: Reporter) -> Outcome:
             f"{run} has already completed its {config.budget_label()} budget; "
             "start a new run to train more"
         )
-    _, _, agent = open_run(run)
-    previous = runs.read_metrics(run)[: agent.episodes]
-    manifest["history"].append({"command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S")})
-    runs.update_manifest(run, manifest, status="running")
-    return _train(run, config, agent, manifest, previous, reporter)
+    with CurvePlotter() as plotter:
+        _, _, agent = open_run(run)
+        previous = runs.read_metrics(run)[: agent.episodes]
+        started = time.strftime("%Y-%m-%dT%H:%M:%S")
+        manifest["history"].append({"command": command, "started": started})
+        runs.update_manifest(run, manifest, status="running")
+        return _train(run, config, agent, manifest, previous, reporter, plotter)
+
+
+def check_other_grid(config: TrainConfig, grid: GridSize) -> None:
+    """Refuse to evaluate on another grid size where the policy cannot read it."""
+    if not is_warehouse(config.env.id):
+        raise InvalidValueError(f"--grid applies to the warehouse, not to {config.env.id}")
+    trained = config.env.grid_size()
+    if grid == trained:
+        return
+    if config.algo == "q-table":
+        raise InvalidValueError(
+            f"a q-table is one row per {trained} state; it cannot act on {grid}"
+        )
+    if config.env.obs not in SIZE_INDEPENDENT:
+        raise InvalidValueError(
+            f"this run observes {config.env.obs!r}, which depends on the grid size, so it "
+            f"cannot act on {grid}; train with --obs offset for a size-independent policy"
+        )
 
 
 def solved_threshold(config: TrainConfig) -> float | None:
@@ -117,9 +156,9 @@ def solved_threshold(config: TrainConfig) -> float | None:
     return threshold
 
 
-def judge(config: TrainConfig, policy: Policy) -> Judgement:
-    """Evaluate ``policy`` the way the final evaluation does, and say whether it is solved."""
-    result = evaluation_of(config, policy)
+def judge(config: TrainConfig, agent: Agent) -> Judgement:
+    """Evaluate ``agent`` the way the final evaluation does, and say whether it is solved."""
+    result = evaluation_of(config, agent)
     if is_warehouse(config.env.id):
         ratio = result.optimality_ratio if result.optimality_ratio is not None else math.inf
         solved = result.success_rate == 1.0 and ratio <= config.eval.max_ratio
@@ -129,11 +168,29 @@ def judge(config: TrainConfig, policy: Policy) -> Judgement:
     return Judgement(result, solved, (result.mean_return,))
 
 
-def evaluation_of(config: TrainConfig, policy: Policy) -> EvalResult:
-    exhaustive = is_warehouse(config.env.id) and not config.env.resolved().random_start
-    env = make_config_env(config)
+def evaluation_of(
+    config: TrainConfig,
+    agent: Agent,
+    episodes: int | None = None,
+    seed: int | None = None,
+    all_targets: bool | None = None,
+    grid: GridSize | None = None,
+) -> EvalResult:
+    """Greedy evaluation with raw rewards. Defaults: the config's ``[eval]``, and every target
+    once where the start is fixed. Warehouse episodes all run at once (``evaluate_batched``)."""
+    warehouse = is_warehouse(config.env.id)
+    if all_targets is None:
+        all_targets = warehouse and not config.env.resolved().random_start
+    episodes = config.eval.episodes if episodes is None else episodes
+    seed = config.eval.seed if seed is None else seed
+    env = make_config_env(config, grid=grid)
     try:
-        return evaluate(env, policy, config.eval.episodes, config.eval.seed, exhaustive)
+        if warehouse:
+            encoding = Encoding(config.env.obs or "coords", *env.unwrapped.layout.size)
+            return evaluate_batched(
+                env, agent.act_batch, encoding.encode, episodes, seed, all_targets
+            )
+        return evaluate(env, agent.act, episodes, seed, all_targets)
     finally:
         env.close()
 
@@ -145,6 +202,7 @@ def _train(
     manifest: dict[str, Any],
     previous: list[tuple],
     reporter: Reporter,
+    plotter: CurvePlotter,
 ) -> Outcome:
     unit = "episodes" if config.episodes is not None else "timesteps"
     total = int(config.episodes or config.timesteps or 0)
@@ -166,7 +224,7 @@ def _train(
             hooks = Hooks(
                 should_stop=lambda: stop.requested is not None,
                 report=report,
-                judge=lambda policy: judge(config, policy),
+                judge=lambda live: judge(config, live),
             )
             try:
                 spent = agent.learn(run, hooks)
@@ -175,7 +233,7 @@ def _train(
                 spent, signal_name = False, "SIGINT"
         reporter.stop()
         seconds = seconds_before + time.perf_counter() - began
-        _save(run, config, agent, previous)
+        _save(run, config, agent, previous, plotter)
         counters: dict[str, Any] = {
             "episodes": agent.episodes,
             "timesteps": agent.timesteps,
@@ -188,7 +246,7 @@ def _train(
                 run, manifest, status="interrupted", signal=signal_name, **counters
             )
             return Outcome(run, "interrupted", **counters, evaluation=None, signal=signal_name)
-        result = evaluation_of(config, agent.act)
+        result = evaluation_of(config, agent)
         runs.write_json(
             run / runs.EVALUATION,
             {
@@ -209,7 +267,9 @@ def _train(
         raise
 
 
-def _save(run: Path, config: TrainConfig, agent: Agent, previous: list[tuple]) -> None:
+def _save(
+    run: Path, config: TrainConfig, agent: Agent, previous: list[tuple], plotter: CurvePlotter
+) -> None:
     agent.save(run)
     rows = previous + agent.rows.as_tuples()
     runs.write_metrics(run, rows)
@@ -218,11 +278,11 @@ def _save(run: Path, config: TrainConfig, agent: Agent, previous: list[tuple]) -
         optimal = np.array(columns[6]) if min(columns[6]) >= 0 else None
         success = np.array([bool(s) for s in columns[4]]) if None not in columns[4] else None
         grid = config.env.resolved().grid or ""
-        learning_curve(
-            run / runs.CURVE,
-            f"{run.name}: {config.algo} on {config.env.id} {grid}".rstrip(),
-            np.array(columns[2]),
-            success,
-            optimal,
+        plotter.draw(
+            path=run / runs.CURVE,
+            title=f"{run.name}: {config.algo} on {config.env.id} {grid}".rstrip(),
+            length=np.array(columns[2]),
+            success=success,
+            optimal=optimal,
             returns=np.array(columns[3]) if success is None else None,
         )

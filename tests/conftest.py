@@ -43,11 +43,12 @@ def run_python(code: str) -> str:
 
 
 HEAVY_CHECK = (
-    "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+    "try:\n    app(prog_name='rlgrid')\n"
+    "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
     "print('heavy:', [m for m in ('torch', 'pygame', 'stable_baselines3', 'matplotlib')"
     " if m in sys.modules])"
 )
-"""Appended to code that sets sys.argv and imports main: prints the heavy modules it loaded."""
+"""Appended to code that sets sys.argv and imports app: prints the heavy modules it loaded."""
 
 
 def interrupt_training(args: list[str], ready) -> tuple[int, str]:

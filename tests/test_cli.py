@@ -11,7 +11,7 @@ from rlgrid.cli.app import RlgridGroup, app
 from rlgrid.errors import RlgridError
 from tests.conftest import HEAVY_CHECK, run_python
 
-COMMANDS = ["check-env", "train", "eval"]
+COMMANDS = ["check-env", "train", "eval", "bench"]
 
 
 def test_help_lists_the_commands_with_an_example():
@@ -51,7 +51,7 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_help_imports_neither_torch_nor_pygame():
-    code = "import sys\nsys.argv = ['rlgrid', '--help']\nfrom rlgrid.cli.app import main\n"
+    code = "import sys\nsys.argv = ['rlgrid', '--help']\nfrom rlgrid.cli.app import app\n"
     assert run_python(code + HEAVY_CHECK).strip().splitlines()[-1] == "heavy: []"
 
 

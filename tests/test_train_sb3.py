@@ -47,15 +47,16 @@ def test_dqn_learns_something_measurable(tmp_path):
     from rlgrid.training import evaluation_of, make_config_env
 
     flags = {"algo": "dqn", "env.grid": "4x4", "timesteps": 12000}
-    config = build_config(None, flags, {"learning_starts": 500, "exploration_fraction": 0.3})
+    hp = {"learning_starts": 500, "exploration_fraction": 0.3, "n_envs": 1}
+    config = build_config(None, {**flags, "env.reward": "sparse", "env.obs": "coords"}, hp)
     from rlgrid.algos.sb3 import SB3Agent
 
     agent = SB3Agent(config, make_config_env(config))
-    before = evaluation_of(config, agent.act)
+    before = evaluation_of(config, agent)
     from rlgrid.algos.base import Hooks
 
     agent.learn(tmp_path, Hooks(should_stop=lambda: False, report=lambda e, t: None))
-    after = evaluation_of(config, agent.act)
+    after = evaluation_of(config, agent)
     assert after.success_rate >= before.success_rate + 0.3
     assert after.success_rate >= 0.6
 
@@ -66,14 +67,22 @@ def test_saved_model_acts_like_the_live_one(tmp_path):
     from rlgrid.config import build_config
     from rlgrid.training import make_config_env
 
-    flags = {"algo": "ppo", "env.grid": "5x5", "timesteps": 1024}
+    flags = {"algo": "ppo", "env.grid": "5x5", "timesteps": 1024, "env.obs": "coords"}
     config = build_config(None, flags, {"n_steps": 256})
     live = SB3Agent(config, make_config_env(config))
     live.learn(tmp_path, Hooks(should_stop=lambda: False, report=lambda e, t: None))
     live.save(tmp_path)
     (tmp_path / "config.toml").write_text(
         "\n".join(
-            ["algo = 'ppo'", "timesteps = 1024", "[env]", "grid = '5x5'", "[ppo]", "n_steps = 256"]
+            [
+                "algo = 'ppo'",
+                "timesteps = 1024",
+                "[env]",
+                "grid = '5x5'",
+                "obs = 'coords'",
+                "[ppo]",
+                "n_steps = 256",
+            ]
         )
     )
     _, _, loaded = open_run(tmp_path)
@@ -84,6 +93,7 @@ def test_saved_model_acts_like_the_live_one(tmp_path):
 
 def test_checkpoints_sort_by_step_and_only_the_newest_are_kept(tmp_path):
     args = ["--algo", "a2c", "--grid", "4x4", "--timesteps", "6000", "--save-freq", "1000"]
+    args += ["--n-envs", "1"]
     assert train(tmp_path, *args).exit_code == 0
     run = tmp_path / "runs" / "a2c_6000"
     names = sorted(p.name for p in (run / "checkpoints").iterdir())
@@ -104,7 +114,8 @@ def test_dqn_resume_restores_counters_schedule_and_replay_buffer(tmp_path):
     from rlgrid.training import make_config_env
 
     flags = {"algo": "dqn", "env.grid": "4x4", "timesteps": 3000}
-    config = build_config(None, flags, {"learning_starts": 200, "exploration_fraction": 0.8})
+    hp = {"learning_starts": 200, "exploration_fraction": 0.8, "n_envs": 1}
+    config = build_config(None, flags, hp)
     (tmp_path / "config.toml").write_text(tomli_w.dumps(config.to_toml_dict()))
     first = SB3Agent(config, make_config_env(config))
     stopped = first.learn(

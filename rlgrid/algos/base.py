@@ -22,8 +22,10 @@ class EpisodeRows:
     success: list[bool | None] = field(default_factory=list)
     epsilon: list[float | None] = field(default_factory=list)
     shortest_path_length: list[int] = field(default_factory=list)
+    shaped_return: list[float] = field(default_factory=list)
+    """The return the agent learned from (``ret`` is the env's own, unshaped)."""
 
-    def add(self, *, episode, timesteps, length, ret, success, epsilon, shortest) -> None:
+    def add(self, *, episode, timesteps, length, ret, shaped, success, epsilon, shortest) -> None:
         self.episode.append(int(episode))
         self.timesteps.append(int(timesteps))
         self.length.append(int(length))
@@ -31,11 +33,13 @@ class EpisodeRows:
         self.success.append(None if success is None else bool(success))
         self.epsilon.append(None if epsilon is None else float(epsilon))
         self.shortest_path_length.append(int(shortest))
+        self.shaped_return.append(float(shaped))
 
     def as_tuples(self) -> list[tuple]:
         """Rows in the column order of ``metrics.csv``."""
         columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
-        return list(zip(*columns, self.epsilon, self.shortest_path_length, strict=True))
+        extra = (self.epsilon, self.shortest_path_length, self.shaped_return)
+        return list(zip(*columns, *extra, strict=True))
 
     def recent(self, window: int = 100) -> dict[str, float]:
         """Means over the last ``window`` episodes, for progress lines."""
@@ -64,8 +68,8 @@ class Hooks:
     should_stop: Callable[[], bool]
     report: Callable[[int, int], None]
     """Called with (episodes, timesteps) as episodes finish."""
-    judge: Callable[[Callable[[np.ndarray], int]], Judgement] | None = None
-    """Evaluates a policy; the deep backends call it every ``eval.freq`` steps."""
+    judge: Callable[[Any], Judgement] | None = None
+    """Evaluates the agent; the deep backends call it every ``eval.freq`` steps."""
 
 
 class Agent(Protocol):
@@ -80,3 +84,6 @@ class Agent(Protocol):
     def save(self, run: Path) -> None: ...
 
     def act(self, obs: np.ndarray) -> int: ...
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        """Greedy actions for a batch of observations (the same as ``act`` on each)."""

@@ -27,7 +27,7 @@ from rlgrid.algos.tabular import (
     check_table_fits,
     tabular_space,
 )
-from rlgrid.envs.batched import BatchedWarehouse, GymnasiumLanes, LaneStep
+from rlgrid.envs.batched import BatchedWarehouse, GymnasiumLanes, LaneStep, WarehouseLanes
 from rlgrid.envs.factory import make_env
 from rlgrid.envs.warehouse import WarehouseEnv
 from rlgrid.runs import RunError, check_model_file, read_json, write_atomic, write_json
@@ -130,6 +130,7 @@ def train(
         lane_epsilon[lane] = epsilon_now(started)
         started += 1
     lane_return = np.zeros(n)
+    lane_shaped = np.zeros(n)
     lane_length = np.zeros(n, dtype=np.int64)
     states = table.index(obs)
 
@@ -146,7 +147,8 @@ def train(
         s, a = states[learn], actions[learn]
         q[s, a] += lr * (step.reward[learn] + bootstrap[learn] - q[s, a])
 
-        lane_return += step.reward
+        lane_return += step.raw_reward
+        lane_shaped += step.reward
         lane_length += 1
         progress.timesteps += int(active.sum())
         ended = np.flatnonzero((step.terminated | step.truncated) & active)
@@ -157,6 +159,7 @@ def train(
                 timesteps=progress.timesteps,
                 length=lane_length[lane],
                 ret=lane_return[lane],
+                shaped=lane_shaped[lane],
                 success=None if np.isnan(success) else success,
                 epsilon=lane_epsilon[lane],
                 shortest=step.shortest_path_length[lane],
@@ -168,6 +171,7 @@ def train(
                 lane_epsilon[lane] = epsilon_now(started)
                 started += 1
         lane_return[ended] = 0.0
+        lane_shaped[ended] = 0.0
         lane_length[ended] = 0
         states = table.index(step.obs)
         if ended.size:
@@ -243,6 +247,11 @@ class QTableAgent:
             raise IncompatibleError(
                 f"q-table needs a discrete action space, but {env_id} acts in {env.action_space}"
             )
+        if config.env.obs not in (None, "coords"):
+            raise IncompatibleError(
+                f"q-table indexes its table by the coords observation, not {config.env.obs!r}; "
+                "drop --obs or use a2c, dqn or ppo"
+            )
         self.config = config
         self.params: QTableParams = config.params
         self.env = env
@@ -266,9 +275,14 @@ class QTableAgent:
     def _lanes(self) -> Lanes:
         warehouse = self.env.unwrapped
         if isinstance(warehouse, WarehouseEnv):
-            return BatchedWarehouse(
-                self.params.n_envs, warehouse.layout, warehouse.random_start, warehouse.max_steps
+            core = BatchedWarehouse(
+                self.params.n_envs,
+                warehouse.layout,
+                warehouse.random_start,
+                warehouse.max_steps,
+                self.config.shaping_for(warehouse.layout, warehouse.max_steps),
             )
+            return WarehouseLanes(core)
         config = self.config
         return GymnasiumLanes(
             self.params.n_envs, lambda: make_env(config.env.id, config.env.kwargs())
@@ -290,7 +304,10 @@ class QTableAgent:
         )
 
     def act(self, obs: np.ndarray) -> int:
-        return int(greedy_actions(self.q[self.table.index(np.asarray(obs)[None])[0]]))
+        return int(self.act_batch(np.asarray(obs)[None])[0])
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        return greedy_actions(self.q[self.table.index(obs)])
 
     def save(self, run: Path) -> None:
         save_model(

@@ -28,7 +28,10 @@ from stable_baselines3.common.env_util import make_vec_env
 from rlgrid.algos.base import EpisodeRows, Hooks, Judgement
 from rlgrid.algos.registry import algorithms_for_continuous_actions
 from rlgrid.algos.tabular import IncompatibleError
-from rlgrid.envs.factory import make_env
+from rlgrid.envs.batched import BatchedWarehouse
+from rlgrid.envs.factory import is_warehouse
+from rlgrid.envs.observations import Encoding
+from rlgrid.envs.vector import WarehouseVecEnv
 from rlgrid.errors import InvalidValueError, RlgridError
 from rlgrid.runs import RunError, check_model_file, read_json, write_atomic, write_json
 
@@ -85,6 +88,27 @@ def _check_spaces(algo: str, env: gym.Env, env_id: str) -> None:
         )
 
 
+def _vec_env(config: TrainConfig, n_envs: int) -> tuple[Any, str]:
+    """The batched numpy warehouse for several warehouse envs, else SB3's DummyVecEnv of
+    gymnasium envs (with Monitor, shaping and encoding wrappers)."""
+    from rlgrid.training import make_config_env
+
+    if is_warehouse(config.env.id) and n_envs > 1:
+        warehouse = make_config_env(config).unwrapped
+        layout, max_steps = warehouse.layout, warehouse.max_steps
+        core = BatchedWarehouse(
+            n_envs,
+            layout,
+            warehouse.random_start,
+            max_steps,
+            config.shaping_for(layout, max_steps),
+        )
+        encoding = Encoding(config.env.obs or "coords", *layout.size)
+        return WarehouseVecEnv(core, encoding, warehouse.action_space), "batched numpy warehouse"
+    venv = make_vec_env(lambda: make_config_env(config, shaped=True), n_envs=n_envs)
+    return venv, "DummyVecEnv of gymnasium envs"
+
+
 def _device(name: str) -> str:
     if name == "cuda" and not torch.cuda.is_available():
         raise RlgridError(
@@ -116,11 +140,7 @@ class SB3Agent:
         self.params = config.params
         _check_spaces(self.algo, env, config.env.id)
         device = _device(self.params.device)
-        self.vec_env = make_vec_env(
-            lambda: make_env(config.env.id, config.env.kwargs()),
-            n_envs=self.params.n_envs,
-            seed=config.seed,
-        )
+        self.vec_env, self.vec_env_kind = _vec_env(config, self.params.n_envs)
         cls = _CLASSES[self.algo]
         try:
             self.model = cls(
@@ -154,6 +174,10 @@ class SB3Agent:
     def act(self, obs: np.ndarray) -> int:
         action, _ = self.model.predict(obs, deterministic=True)
         return int(action)
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        actions, _ = self.model.predict(obs, deterministic=True)
+        return np.asarray(actions).reshape(len(obs))
 
     def learn(self, run: Path, hooks: Hooks) -> bool:
         total = int(self.config.timesteps)
@@ -320,7 +344,8 @@ class _RunCallback(BaseCallback):
                 episode=agent.episodes,
                 timesteps=steps,
                 length=episode["l"],
-                ret=episode["r"],
+                ret=info.get("raw_return", episode["r"]),
+                shaped=episode["r"],
                 success=info.get("is_success"),
                 epsilon=self.model.exploration_rate if self.is_dqn else None,
                 shortest=info.get("shortest_path_length", -1),
@@ -344,7 +369,7 @@ class _RunCallback(BaseCallback):
     def _evaluate(self, steps: int) -> bool:
         """Periodic evaluation: keep the best model; True when training should stop (solved)."""
         agent = self.agent
-        judgement = self.hooks.judge(agent.act)
+        judgement = self.hooks.judge(agent)
         result = judgement.result
         agent.evaluations.append(
             (

@@ -7,6 +7,7 @@ stderr; exit codes are 1 for domain errors, 2 for usage errors, 130 for Ctrl+C. 
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from rlgrid import __version__
-from rlgrid.cli import check_env, eval, train
+from rlgrid.cli import bench, check_env, eval, train
 from rlgrid.errors import RlgridError
 
 DEBUG_VARIABLE = "RLGRID_DEBUG"
@@ -104,7 +105,19 @@ def root(
 app.command("check-env")(check_env.check_env)
 app.command("train")(train.train)
 app.command("eval")(eval.eval_run)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:
-    app(prog_name="rlgrid")
+    """The console script. It ends the process without the interpreter's teardown: with torch
+    loaded that teardown takes 0.5 to 0.8 s here, for nothing. Output is flushed and atexit
+    handlers run first; every file rlgrid writes is already complete (fsync, rename)."""
+    try:
+        app(prog_name="rlgrid")
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)

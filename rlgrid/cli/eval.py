@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from rlgrid.cli.options import GridOption
+
 
 def eval_run(
     run: Annotated[Path, typer.Argument(help="A run folder, or a model file inside one.")],
@@ -19,6 +21,7 @@ def eval_run(
     all_targets: Annotated[
         bool, typer.Option("--all-targets", help="Play every possible target once instead.")
     ] = False,
+    grid: GridOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Play a trained agent greedily and compare its episodes with the shortest paths.
@@ -28,22 +31,17 @@ def eval_run(
     from rich.console import Console
 
     from rlgrid.cli.report import evaluation_table
-    from rlgrid.envs.factory import make_env
-    from rlgrid.evaluation import evaluate
-    from rlgrid.training import open_run
+    from rlgrid.training import check_other_grid, evaluation_of, open_run
 
     folder, config, agent = open_run(run)
-    env = make_env(config.env.id, config.env.kwargs())
-    result = evaluate(
-        env,
-        agent.act,
-        episodes or config.eval.episodes,
-        config.eval.seed if seed is None else seed,
-        all_targets,
-    )
+    if grid is not None:
+        check_other_grid(config, grid)
+    result = evaluation_of(config, agent, episodes, seed, all_targets, grid)
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
         return
+    if grid is not None:
+        folder = f"{folder} on {grid}"
     if all_targets:
         how = "every target once"
     else:

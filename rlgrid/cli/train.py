@@ -19,6 +19,13 @@ from rlgrid.cli.options import (
 )
 
 
+class Obs(str, Enum):
+    coords = "coords"
+    scaled = "scaled"
+    offset = "offset"
+    onehot = "onehot"
+
+
 class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
@@ -38,6 +45,21 @@ def train(
     targets: TargetsOption = None,
     random_start: RandomStartOption = False,
     max_steps: MaxStepsOption = None,
+    obs: Annotated[
+        Obs | None,
+        typer.Option(
+            help="Warehouse observation encoding (default coords for q-table, offset otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    reward: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KIND[+KIND]",
+            help="sparse, proximity, exploration, direction or potential, combinable with + "
+            "(default sparse for q-table, potential otherwise).",
+        ),
+    ] = None,
     episodes: Annotated[
         int | None,
         typer.Option(min=1, metavar="N", help="Budget in episodes (q-table; default 1000)."),
@@ -114,7 +136,7 @@ def train(
                 "--episodes": episodes, "--timesteps": timesteps, "--seed": seed,
                 "--n-envs": n_envs, "--config": config, "--hp": hp, "--name": name,
                 "--device": device, "--save-freq": save_freq,
-                "--until-solved": until_solved or None,
+                "--until-solved": until_solved or None, "--obs": obs, "--reward": reward,
             }.items()
             if value is not None
         ]  # fmt: skip
@@ -138,6 +160,8 @@ def train(
             "save_freq": save_freq,
             "until_solved": until_solved or None,
             "env.id": env,
+            "env.obs": obs.value if obs is not None else None,
+            "env.reward": reward,
             **{
                 f"env.{key}": str(value) if key == "grid" and value is not None else value
                 for key, value in warehouse_options(grid, targets, random_start, max_steps).items()

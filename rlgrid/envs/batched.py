@@ -1,9 +1,10 @@
 """Many warehouse episodes stepped at once with numpy array operations.
 
 Lane ``i`` of a :class:`BatchedWarehouse` reset with ``seed`` plays exactly the episodes of a
-:class:`~rlgrid.envs.warehouse.WarehouseEnv` reset with ``seed + i`` (each lane has its own
-generator, drawn from as the env draws from ``np_random``). Lanes reset themselves when an episode
-ends; :class:`LaneStep` then carries the finished episode's last observation in ``final_obs``.
+:class:`~rlgrid.envs.warehouse.WarehouseEnv` reset with ``seed + i``: each lane owns a generator
+seeded as the env seeds ``np_random``, and takes one uniform draw per cell chosen, as the env does
+(drawn ahead in blocks, so resets of many lanes are array operations too). Lanes reset themselves
+in the step their episode ends.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from rlgrid.envs.layout import Layout
-from rlgrid.envs.moves import MOVES
+from rlgrid.envs.rewards import Shaper, Shaping
 
-_DR = np.array([MOVES[a][0] for a in sorted(MOVES)], dtype=np.int32)
-_DC = np.array([MOVES[a][1] for a in sorted(MOVES)], dtype=np.int32)
+BLOCK = 64
+"""Uniform draws taken ahead per lane at a time."""
 
 
 @dataclass
@@ -29,6 +30,8 @@ class LaneStep:
 
     obs: np.ndarray
     reward: np.ndarray
+    """The reward learned from: the env's own plus any shaping bonus."""
+    raw_reward: np.ndarray
     terminated: np.ndarray
     truncated: np.ndarray
     final_obs: np.ndarray
@@ -38,74 +41,150 @@ class LaneStep:
     """Where an episode ended: 1.0 reached its goal, 0.0 not, nan when the env does not say."""
 
 
+@dataclass
+class CoreStep:
+    reward: np.ndarray
+    raw_reward: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    ended: np.ndarray
+    """Indices of the lanes whose episode ended (and that have already started a new one)."""
+    final_robot: np.ndarray
+    final_target: np.ndarray
+    shortest_path_length: np.ndarray
+
+
 class BatchedWarehouse:
-    def __init__(self, n: int, layout: Layout, random_start: bool, max_steps: int) -> None:
+    """The warehouse's state for ``n`` lanes as arrays of flat cells (``row * cols + col``)."""
+
+    def __init__(
+        self,
+        n: int,
+        layout: Layout,
+        random_start: bool,
+        max_steps: int,
+        shaping: Shaping | None = None,
+    ) -> None:
         self.n = n
         self.layout = layout
         self.random_start = random_start
         self.max_steps = max_steps
-        self.rows, self.cols = layout.size
-        self.robot = np.zeros((n, 2), dtype=np.int32)
-        self.target = np.zeros((n, 2), dtype=np.int32)
+        self.next_cell = layout.transitions
+        self.robot = np.zeros(n, dtype=np.int64)
+        self.target = np.zeros(n, dtype=np.int64)
         self.steps = np.zeros(n, dtype=np.int64)
         self.shortest = np.zeros(n, dtype=np.int64)
+        self.shaper = Shaper(shaping, layout, n) if shaping and shaping.kinds else None
         self.rngs: list[np.random.Generator] = []
+        self.draws = np.zeros((n, BLOCK))
+        self.used = np.full(n, BLOCK, dtype=np.int64)
+        self.all_lanes = np.arange(n)
 
-    def reset(self, seed: int | None = None) -> np.ndarray:
+    # --- randomness ----------------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None) -> None:
         """Seed lane ``i`` with ``seed + i`` (fresh entropy when ``seed`` is None); start all."""
-        self.rngs = [
-            seeding.np_random(None if seed is None else seed + i)[0] for i in range(self.n)
-        ]
-        for lane in range(self.n):
-            self._reset_lane(lane)
-        return self.observations()
+        seeds = [None if seed is None else seed + i for i in range(self.n)]
+        self.rngs = [seeding.np_random(s)[0] for s in seeds]
+        self.used[:] = BLOCK
+        self._start(self.all_lanes)
 
     def rng_states(self) -> list[dict]:
-        return [rng.bit_generator.state for rng in self.rngs]
+        """Each lane's generator state and the draws it has taken ahead but not used."""
+        return [
+            {"rng": rng.bit_generator.state, "ahead": self.draws[i, self.used[i] :].tolist()}
+            for i, rng in enumerate(self.rngs)
+        ]
+
+    def restore(self, states: list[dict]) -> None:
+        """Continue from :meth:`rng_states`; every lane starts a new episode."""
+        self.rngs = [seeding.np_random(0)[0] for _ in states]
+        for lane, (rng, state) in enumerate(zip(self.rngs, states, strict=True)):
+            rng.bit_generator.state = state["rng"]
+            ahead = np.asarray(state["ahead"], dtype=np.float64)
+            self.used[lane] = BLOCK - len(ahead)
+            self.draws[lane, self.used[lane] :] = ahead
+        self._start(self.all_lanes)
+
+    def _take(self, lanes: np.ndarray) -> np.ndarray:
+        """One uniform draw for each of ``lanes`` (distinct lanes)."""
+        empty = lanes[self.used[lanes] >= BLOCK]
+        for lane in empty.tolist():
+            rest = self.draws[lane, self.used[lane] :]
+            fresh = self.rngs[lane].random(BLOCK - len(rest))
+            self.draws[lane] = np.concatenate([rest, fresh])
+            self.used[lane] = 0
+        values = self.draws[lanes, self.used[lanes]]
+        self.used[lanes] += 1
+        return values
+
+    def _start(self, lanes: np.ndarray) -> None:
+        start_draws = self._take(lanes) if self.random_start else None
+        starts, targets = self.layout.draw_episodes(start_draws, self._take(lanes))
+        self.robot[lanes] = starts
+        self.target[lanes] = targets
+        self.steps[lanes] = 0
+        self.shortest[lanes] = self.layout.distances(starts, targets)
+        if self.shaper is not None:
+            self.shaper.start(lanes, starts)
+
+    # --- dynamics ------------------------------------------------------------------------------
+
+    def step(self, actions: np.ndarray) -> CoreStep:
+        before = self.robot
+        after = self.next_cell[before * 4 + actions]
+        self.robot = after
+        self.steps += 1
+        terminated = after == self.target
+        truncated = ~terminated & (self.steps >= self.max_steps)
+        raw = terminated.astype(np.float64)
+        reward = raw
+        if self.shaper is not None:
+            reward = raw + self.shaper.bonus(before, after, self.target, terminated)
+        ended = np.flatnonzero(terminated | truncated)
+        final_target = self.target.copy() if ended.size else self.target
+        shortest = self.shortest.copy() if ended.size else self.shortest
+        if ended.size:
+            self.robot = after.copy()
+            self._start(ended)
+        return CoreStep(reward, raw, terminated, truncated, ended, after, final_target, shortest)
+
+
+class WarehouseLanes:
+    """The batched warehouse as q-table lanes: coords observations, as the env's own."""
+
+    def __init__(self, core: BatchedWarehouse) -> None:
+        self.core = core
+        self.n = core.n
+        self.cols = core.layout.size.cols
+
+    def _coords(self, robot: np.ndarray, target: np.ndarray) -> np.ndarray:
+        rr, rc = np.divmod(robot, self.cols)
+        tr, tc = np.divmod(target, self.cols)
+        return np.stack([rr, rc, tr, tc], axis=1)
+
+    def reset(self, seed: int | None = None) -> np.ndarray:
+        self.core.reset(seed)
+        return self._coords(self.core.robot, self.core.target)
 
     def restore(self, states: list[dict]) -> np.ndarray:
-        """Continue from saved generator states (see :meth:`rng_states`); every lane starts anew."""
-        self.rngs = [seeding.np_random(0)[0] for _ in states]
-        for rng, state in zip(self.rngs, states, strict=True):
-            rng.bit_generator.state = state
-        for lane in range(self.n):
-            self._reset_lane(lane)
-        return self.observations()
+        self.core.restore(states)
+        return self._coords(self.core.robot, self.core.target)
 
-    def _reset_lane(self, lane: int) -> None:
-        start, target = self.layout.draw_episode(self.rngs[lane], self.random_start)
-        self.robot[lane] = start
-        self.target[lane] = target
-        self.steps[lane] = 0
-        self.shortest[lane] = self.layout.shortest_path_length(start, target)
-
-    def observations(self) -> np.ndarray:
-        return np.concatenate([self.robot, self.target], axis=1)
+    def rng_states(self) -> list[dict]:
+        return self.core.rng_states()
 
     def step(self, actions: np.ndarray) -> LaneStep:
-        rows = np.clip(self.robot[:, 0] + _DR[actions], 0, self.rows - 1)
-        cols = np.clip(self.robot[:, 1] + _DC[actions], 0, self.cols - 1)
-        if not self.layout.is_open:
-            free = self.layout.free[rows, cols]
-            rows = np.where(free, rows, self.robot[:, 0])
-            cols = np.where(free, cols, self.robot[:, 1])
-        self.robot[:, 0] = rows
-        self.robot[:, 1] = cols
-        self.steps += 1
-        terminated = (rows == self.target[:, 0]) & (cols == self.target[:, 1])
-        truncated = ~terminated & (self.steps >= self.max_steps)
-        final_obs = self.observations()
-        shortest = self.shortest.copy()
-        for lane in np.flatnonzero(terminated | truncated):
-            self._reset_lane(int(lane))
+        step = self.core.step(actions)
         return LaneStep(
-            obs=self.observations(),
-            reward=terminated.astype(np.float64),
-            terminated=terminated,
-            truncated=truncated,
-            final_obs=final_obs,
-            shortest_path_length=shortest,
-            success=terminated.astype(np.float64),
+            obs=self._coords(self.core.robot, self.core.target),
+            reward=step.reward,
+            raw_reward=step.raw_reward,
+            terminated=step.terminated,
+            truncated=step.truncated,
+            final_obs=self._coords(step.final_robot, step.final_target),
+            shortest_path_length=step.shortest_path_length,
+            success=step.terminated.astype(np.float64),
         )
 
 
@@ -153,6 +232,7 @@ class GymnasiumLanes:
         return LaneStep(
             obs=np.array(obs),
             reward=reward,
+            raw_reward=reward,
             terminated=terminated,
             truncated=truncated,
             final_obs=np.array(final_obs),

@@ -72,6 +72,7 @@ class Layout:
     target_mask: np.ndarray
     home: Cell = (0, 0)
     _distance_maps: dict[Cell, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("free", "start_mask", "target_mask"):
@@ -134,23 +135,82 @@ class Layout:
         mask[start] = False
         return np.flatnonzero(mask)
 
+    @property
+    def start_flat(self) -> np.ndarray:
+        """Flat indices (``row * cols + col``) of the cells a random start may be drawn from."""
+        return self._start_flat
+
+    @property
+    def target_flat(self) -> np.ndarray:
+        """Flat indices of the cells a target may be placed on."""
+        return self._target_flat
+
+    @property
+    def home_flat(self) -> int:
+        return self.home[0] * self.free.shape[1] + self.home[1]
+
+    def draw_episodes(
+        self, start_draws: np.ndarray | None, target_draws: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Starts and targets (flat indices) of episodes from uniform draws in [0, 1).
+
+        ``start_draws`` is None for the fixed start (``home``); a target is never the start. One
+        draw picks one cell, so a batch of episodes takes whole arrays of draws at once, and a
+        single env (arrays of one) gets exactly the same episodes from the same draws.
+        """
+        if start_draws is None:
+            starts = np.full(len(target_draws), self.home_flat, dtype=np.int64)
+        else:
+            n = len(self._start_flat)
+            starts = self._start_flat[np.minimum((start_draws * n).astype(np.int64), n - 1)]
+        targets = self._target_flat
+        skip = np.searchsorted(targets, starts)
+        start_is_target = targets[np.minimum(skip, len(targets) - 1)] == starts
+        count = len(targets) - start_is_target
+        index = np.minimum((target_draws * count).astype(np.int64), count - 1)
+        index += start_is_target & (index >= skip)
+        return starts, targets[index]
+
     def draw_episode(self, rng: np.random.Generator, random_start: bool) -> tuple[Cell, Cell]:
         """Draw an episode's start (``home`` unless ``random_start``) and its target, uniformly
-        among the allowed cells, using only ``rng``."""
+        among the allowed cells, using only ``rng`` (one ``rng.random()`` per cell drawn)."""
+        start_draws = np.array([rng.random()]) if random_start else None
+        starts, targets = self.draw_episodes(start_draws, np.array([rng.random()]))
         cols = self.free.shape[1]
-        if random_start:
-            start_flat = int(self._start_flat[rng.integers(len(self._start_flat))])
-        else:
-            start_flat = self.home[0] * cols + self.home[1]
-        targets = self._target_flat
-        skip = int(np.searchsorted(targets, start_flat))
-        start_is_target = skip < len(targets) and targets[skip] == start_flat
-        index = int(rng.integers(len(targets) - start_is_target))
-        if start_is_target and index >= skip:
-            index += 1
-        start = divmod(start_flat, cols)
-        target = divmod(int(targets[index]), cols)
-        return start, target
+        return divmod(int(starts[0]), cols), divmod(int(targets[0]), cols)
+
+    @property
+    def transitions(self) -> np.ndarray:
+        """``next[cell * 4 + action]``: the flat cell each action leads to (blocked moves stay)."""
+        table = self._cache.get("transitions")
+        if table is None:
+            from rlgrid.envs.moves import MOVES
+
+            rows, cols = self.free.shape
+            r, c = np.divmod(np.arange(rows * cols), cols)
+            table = np.empty((rows * cols, len(MOVES)), dtype=np.int64)
+            for action, (dr, dc) in MOVES.items():
+                nr, nc = np.clip(r + dr, 0, rows - 1), np.clip(c + dc, 0, cols - 1)
+                ok = self.free[nr, nc]
+                table[:, action] = np.where(ok, nr * cols + nc, r * cols + c)
+            table = table.ravel()
+            table.setflags(write=False)
+            self._cache["transitions"] = table
+        return table
+
+    def distances(self, cells: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Shortest path lengths between flat cells and flat targets, element by element."""
+        cols = self.free.shape[1]
+        if self.is_open:
+            cr, cc = np.divmod(cells, cols)
+            tr, tc = np.divmod(targets, cols)
+            return np.abs(cr - tr) + np.abs(cc - tc)
+        result = np.empty(len(cells), dtype=np.int64)
+        for target in np.unique(targets):
+            chosen = targets == target
+            dist = self.distance_map(divmod(int(target), cols)).ravel()
+            result[chosen] = dist[cells[chosen]]
+        return result
 
     def distance_map(self, source: Cell) -> np.ndarray:
         """Breadth-first-search step counts from ``source`` to every cell; -1 where unreachable.

@@ -1,0 +1,62 @@
+"""``rlgrid bench``: measure env throughput and time to solve, against the seed's env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlgrid.cli.options import GridOption
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def bench(
+    grid: GridOption = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Repeats of each throughput measure.")] = 5,
+    algo: Annotated[str, typer.Option(help="Algorithms to time, comma-separated.")] = "a2c",
+    solve_grid: Annotated[
+        str, typer.Option(help="Grids to time to solve, comma-separated.")
+    ] = "10x10,16x16,64x64,256x256",
+    reward: Annotated[
+        str, typer.Option(help="Rewards to time: sparse, default (the algorithm's), or kinds.")
+    ] = "sparse,default",
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per combination.")] = 3,
+    budget: Annotated[int, typer.Option(min=1, help="Step budget of each training run.")] = 100_000,
+    reference_budget: Annotated[
+        int, typer.Option(min=1, help="Step budget of each reference run.")
+    ] = 100_000,
+    only: Annotated[
+        str | None, typer.Option(help="Run one part only: env or solve.", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", help="Where bench.json and bench.md go (a new folder).")
+    ] = Path("runs"),
+) -> None:
+    """Measure env throughput (seed env, rlgrid env, batched env at N = 1 to 16384, SB3 A2C
+    training) and time to solve (steps, training and whole-process seconds, medians over seeds)
+    against SB3 A2C on the seed env, measured in the same run. Prints tables and writes
+    bench.json and bench.md.
+
+    Example: rlgrid bench --only env
+    """
+    from rlgrid.benchreport import run_bench
+    from rlgrid.envs.layout import GridSize, parse_grid
+
+    if only not in (None, "env", "solve"):
+        raise typer.BadParameter("choose env or solve", param_hint="--only")
+    run_bench(
+        grid=grid or GridSize(10, 10),
+        repeats=repeats,
+        algos=_list(algo),
+        grids=[parse_grid(text) for text in _list(solve_grid)],
+        rewards=_list(reward),
+        seeds=seeds,
+        budget=budget,
+        reference_budget=reference_budget,
+        parts={"env", "solve"} if only is None else {only},
+        out=out,
+    )
