@@ -21,11 +21,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from rlgrid.algos.base import Hooks
 from rlgrid.algos.qtable import QTableAgent
 from rlgrid.config import build_config
-from rlgrid.envs.factory import make_env
 from rlgrid.envs.layout import parse_grid
 from rlgrid.reference import seed_run_q
+from rlgrid.training import make_config_env
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -54,12 +55,11 @@ def rlgrid_config(grid: str):
 
 
 def rlgrid_train(config, seed: int) -> tuple[np.ndarray, int, float]:
-    env = make_env(config.env.id, config.env.kwargs())
-    agent = QTableAgent(config.q_table, env, config.env.id)
-    lanes = agent.lanes(env, lambda: make_env(config.env.id, config.env.kwargs()))
-    budget = {"episodes": config.episodes, "timesteps": config.timesteps}
+    config = config.model_copy(update={"seed": seed})
+    env = make_config_env(config)
+    agent = QTableAgent(config, env)
     start = time.perf_counter()
-    agent.learn(lanes, seed, budget, should_stop=lambda: False, report=lambda progress: None)
+    agent.learn(Path("."), Hooks(should_stop=lambda: False, report=lambda episodes, steps: None))
     seconds = time.perf_counter() - start
     rows, cols = env.unwrapped.layout.size
     return agent.q.reshape(rows, cols, rows, cols, 4), agent.progress.timesteps, seconds
