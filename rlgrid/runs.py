@@ -39,6 +39,8 @@ METRIC_COLUMNS = (
 )
 LIBRARIES = ("rlgrid", "numpy", "gymnasium", "stable-baselines3", "torch", "pygame", "typer")
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 class RunError(RlgridError):
@@ -50,6 +52,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     payload = data.encode() if isinstance(data, str) else data
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         with os.fdopen(fd, "wb") as stream:
             stream.write(payload)
             stream.flush()

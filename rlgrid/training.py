@@ -51,11 +51,18 @@ class Outcome:
 
 
 def make_config_env(
-    config: TrainConfig, shaped: bool = False, grid: GridSize | None = None
+    config: TrainConfig,
+    shaped: bool = False,
+    grid: GridSize | None = None,
+    render_mode: str | None = None,
 ) -> gym.Env:
     """The run's env: its observation encoding, and its reward shaping when ``shaped`` (training);
-    evaluation leaves shaping out so returns compare fairly. ``grid`` swaps the warehouse size."""
-    env = make_env(config.env.id, config.env.kwargs(grid))
+    evaluation leaves shaping out so returns compare fairly. ``grid`` swaps the warehouse size;
+    ``render_mode`` is for other envs (rlgrid draws the warehouse from its state)."""
+    extra = (
+        {} if render_mode is None or is_warehouse(config.env.id) else {"render_mode": render_mode}
+    )
+    env = make_env(config.env.id, config.env.kwargs(grid), **extra)
     if not is_warehouse(config.env.id):
         return env
     warehouse = env.unwrapped

@@ -87,3 +87,6 @@ class Agent(Protocol):
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         """Greedy actions for a batch of observations (the same as ``act`` on each)."""
+
+    def values_batch(self, obs: np.ndarray) -> np.ndarray:
+        """State values for a batch of observations (for policy maps)."""

@@ -309,6 +309,10 @@ class QTableAgent:
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         return greedy_actions(self.q[self.table.index(obs)])
 
+    def values_batch(self, obs: np.ndarray) -> np.ndarray:
+        """The state value of each observation: its largest action value."""
+        return self.q[self.table.index(obs)].max(axis=1)
+
     def save(self, run: Path) -> None:
         save_model(
             run,

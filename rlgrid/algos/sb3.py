@@ -179,6 +179,17 @@ class SB3Agent:
         actions, _ = self.model.predict(obs, deterministic=True)
         return np.asarray(actions).reshape(len(obs))
 
+    def values_batch(self, obs: np.ndarray) -> np.ndarray:
+        """State values: the largest Q-value for dqn, the critic's value for a2c and ppo."""
+        policy = self.model.policy
+        tensor, _ = policy.obs_to_tensor(obs)
+        with torch.no_grad():
+            if self.algo == "dqn":
+                values = policy.q_net(tensor).max(dim=1).values
+            else:
+                values = policy.predict_values(tensor).reshape(-1)
+        return values.cpu().numpy()
+
     def learn(self, run: Path, hooks: Hooks) -> bool:
         total = int(self.config.timesteps)
         remaining = total - self.timesteps

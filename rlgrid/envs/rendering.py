@@ -79,6 +79,7 @@ class FrameDrawer:
         self.status_height = (self.font.get_linesize() + 7) // 2 * 2  # even: video encoders need it
         self.size = (cols * self.cell, rows * self.cell + self.status_height)
         self._background = self._draw_background()
+        self._fonts: dict[int, pygame.font.Font] = {}
 
     def _draw_background(self) -> pygame.Surface:
         pg = self.pygame
@@ -109,13 +110,45 @@ class FrameDrawer:
             pg.draw.rect(surface, TAPE, box, width=max(1, cell // 16))
         centre = (robot[1] * cell + cell // 2, robot[0] * cell + cell // 2)
         pg.draw.circle(surface, ROBOT, centre, max(2, cell * 3 // 8))
-        text = self.font.render(status, True, STATUS_FG, STATUS_BG)
-        surface.blit(text, (4, self.layout.size.rows * cell + 3))
+        text = self._fitted(status)
+        top = self.layout.size.rows * cell + (self.status_height - text.get_height()) // 2
+        surface.blit(text, (4, top))
         return surface
+
+    def _fitted(self, status: str) -> pygame.Surface:
+        """The status text in the largest font size (down to 10) that fits the frame's width."""
+        size = self.font.get_height()
+        text = self.font.render(status, True, STATUS_FG, STATUS_BG)
+        while text.get_width() > self.size[0] - 8 and size > 10:
+            size -= 2
+            text = self._font(size).render(status, True, STATUS_FG, STATUS_BG)
+        return text
+
+    def _font(self, size: int) -> pygame.font.Font:
+        if size not in self._fonts:
+            self._fonts[size] = self.pygame.font.Font(None, size)
+        return self._fonts[size]
 
     def to_array(self, surface: pygame.Surface) -> np.ndarray:
         """The surface as an (height, width, 3) uint8 array."""
         return np.ascontiguousarray(np.transpose(self.pygame.surfarray.array3d(surface), (1, 0, 2)))
+
+
+def add_status_line(frame: np.ndarray, status: str) -> np.ndarray:
+    """``frame`` (any env's rgb_array picture) with a white status line added below it."""
+    pygame = import_pygame()
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = pygame.font.Font(None, 22)
+    height = (font.get_linesize() + 7) // 2 * 2
+    width = frame.shape[1] + frame.shape[1] % 2
+    canvas = pygame.Surface((width, frame.shape[0] + frame.shape[0] % 2 + height))
+    canvas.fill(STATUS_BG)
+    canvas.blit(pygame.surfarray.make_surface(np.ascontiguousarray(frame.swapaxes(0, 1))), (0, 0))
+    canvas.blit(
+        font.render(status, True, STATUS_FG, STATUS_BG), (4, canvas.get_height() - height + 3)
+    )
+    return np.ascontiguousarray(np.transpose(pygame.surfarray.array3d(canvas), (1, 0, 2)))
 
 
 class Window:

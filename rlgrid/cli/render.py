@@ -1,0 +1,80 @@
+"""``rlgrid render``: watch an agent (or a random one), record it, map its policy, or play."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlgrid.cli.options import EnvOption, GridOption
+
+
+def render(
+    run: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A run folder (or a model file in one); without it a random agent acts."
+        ),
+    ] = None,
+    human: Annotated[bool, typer.Option("--human", help="Watch in a pygame window.")] = False,
+    ansi: Annotated[bool, typer.Option("--ansi", help="Watch as text in this terminal.")] = False,
+    record: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Record to FILE.gif (or .mp4), headless.")
+    ] = None,
+    policy_map: Annotated[
+        str | None,
+        typer.Option(metavar="FILE|-", help="Map the greedy policy of RUN to a PNG, or - as text."),
+    ] = None,
+    play: Annotated[
+        bool, typer.Option("--play", help="Move the robot with the arrow keys.")
+    ] = False,
+    env: EnvOption = None,
+    grid: GridOption = None,
+    episodes: Annotated[int, typer.Option(min=1, metavar="N", help="Episodes to show.")] = 3,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1, help="Frames per second (window 4, recordings 8, text 4).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the first episode.")] = 0,
+    target: Annotated[
+        str | None,
+        typer.Option(metavar="R,C", help="Policy map target (default: farthest from the start)."),
+    ] = None,
+) -> None:
+    """See the agent: a window (--human), text (--ansi), a recording (--record FILE.gif), a policy
+    map (--policy-map FILE.png or -), or keyboard play (--play). ESC or closing the window stops.
+
+    Example: rlgrid render runs/a2c_781000 --record agent.gif
+    """
+    from rlgrid import rendercmd
+
+    modes = {
+        "--human": human, "--ansi": ansi, "--record": record is not None,
+        "--policy-map": policy_map is not None, "--play": play,
+    }  # fmt: skip
+    chosen = [name for name, on in modes.items() if on]
+    if len(chosen) != 1:
+        raise typer.BadParameter(
+            "choose one of --human, --ansi, --record FILE, --policy-map FILE or --play"
+            + (f" (got {', '.join(chosen)})" if chosen else ""),
+            param_hint="mode",
+        )
+    if (policy_map is not None) and run is None:
+        raise typer.BadParameter("a policy map needs a trained RUN", param_hint="--policy-map")
+    if target is not None and policy_map is None:
+        raise typer.BadParameter("--target goes with --policy-map", param_hint="--target")
+    rendercmd.render(
+        mode=chosen[0],
+        run=run,
+        env_id=env,
+        grid=grid,
+        episodes=episodes,
+        fps=fps,
+        seed=seed,
+        record=record,
+        policy_map=policy_map,
+        target=target,
+    )

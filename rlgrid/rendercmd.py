@@ -1,0 +1,105 @@
+"""What ``rlgrid render`` does for each of its modes (the CLI module only parses)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from rlgrid.envs.factory import is_warehouse, make_env
+from rlgrid.envs.layout import GridSize
+from rlgrid.envs.registration import WAREHOUSE_ID
+from rlgrid.errors import InvalidValueError
+
+DEFAULT_FPS = {"--human": 4.0, "--ansi": 4.0, "--record": 8.0, "--play": 30.0}
+
+
+def render(
+    mode: str,
+    run: Path | None,
+    env_id: str | None,
+    grid: GridSize | None,
+    episodes: int,
+    fps: float | None,
+    seed: int,
+    record: Path | None,
+    policy_map: str | None,
+    target: str | None,
+) -> None:
+    from rlgrid import playback
+
+    fps = fps or DEFAULT_FPS.get(mode, 4.0)
+    if mode == "--play":
+        if run is not None:
+            raise InvalidValueError("--play drives the robot by hand: drop RUN")
+        from rlgrid.keyboard import play
+
+        env = make_env(env_id or WAREHOUSE_ID, _warehouse_kwargs(env_id, grid))
+        if not is_warehouse(env_id or WAREHOUSE_ID):
+            raise InvalidValueError("--play works on the warehouse only")
+        taken = play(env, fps, seed)
+        Console().print(f"played {len(taken)} moves")
+        return
+    env, policy, config, agent = _env_and_policy(run, env_id, grid)
+    if mode == "--policy-map":
+        _policy_map(config, agent, env, policy_map, target, run)
+        return
+    player = playback.EpisodePlayer(env, policy, episodes, seed)
+    if mode == "--human":
+        playback.watch_human(player, fps)
+    elif mode == "--ansi":
+        playback.watch_ansi(player, fps)
+    else:
+        frames = playback.record(player, record, fps)
+        Console().print(f"recorded {frames} frames to {record}", soft_wrap=True)
+
+
+def _warehouse_kwargs(env_id: str | None, grid: GridSize | None) -> dict:
+    if grid is None:
+        return {}
+    if not is_warehouse(env_id or WAREHOUSE_ID):
+        raise InvalidValueError(f"--grid applies to {WAREHOUSE_ID} only")
+    return {"rows": grid.rows, "cols": grid.cols}
+
+
+def _env_and_policy(run: Path | None, env_id: str | None, grid: GridSize | None):
+    if run is None:
+        env = make_env(
+            env_id or WAREHOUSE_ID,
+            _warehouse_kwargs(env_id, grid),
+            **({} if is_warehouse(env_id or WAREHOUSE_ID) else {"render_mode": "rgb_array"}),
+        )
+        return env, None, None, None
+    if env_id is not None:
+        raise InvalidValueError("a run brings its own env: drop --env")
+    from rlgrid.training import check_other_grid, make_config_env, open_run
+
+    _, config, agent = open_run(run)
+    if grid is not None:
+        check_other_grid(config, grid)
+    env = make_config_env(config, grid=grid, render_mode="rgb_array")
+    return env, agent.act, config, agent
+
+
+def _policy_map(config, agent, env, destination: str, target: str | None, run: Path) -> None:
+    from rlgrid import policymap
+    from rlgrid.envs.observations import Encoding
+
+    if not is_warehouse(config.env.id):
+        raise InvalidValueError("policy maps draw the warehouse only")
+    layout = env.unwrapped.layout
+    cell = policymap.parse_cell(target, layout) if target else policymap.farthest_target(layout)
+    encode = Encoding(config.env.obs or "coords", *layout.size).encode
+    mapped = policymap.build(layout, cell, encode, agent)
+    if destination == "-":
+        sys.stdout.write(policymap.as_text(mapped))
+        return
+    path = Path(destination)
+    if path.suffix.lower() != ".png":
+        raise InvalidValueError(
+            f"--policy-map writes a .png file (or - for text), not {path.name!r}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = policymap.save_picture(mapped, path, f"{run}: {config.algo}")
+    Console().print(f"policy map ({size[0]}x{size[1]}) written to {path}", soft_wrap=True)
