@@ -166,7 +166,6 @@ def record(player: EpisodePlayer, path: Path, fps: float) -> int:
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
         raise InvalidValueError(f"--record writes .gif or .mp4 files, not {path.name!r}")
-    writer = None
     if suffix == ".mp4":
         try:
             import imageio.v2 as imageio
