@@ -11,7 +11,7 @@ from rlgrid.cli.app import RlgridGroup, app
 from rlgrid.errors import RlgridError
 from tests.conftest import HEAVY_CHECK, run_python
 
-COMMANDS = ["check-env", "train", "eval", "render", "bench"]
+COMMANDS = ["check-env", "train", "eval", "render", "compare", "bench"]
 
 
 def test_help_lists_the_commands_with_an_example():

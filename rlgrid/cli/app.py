@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from rlgrid import __version__
-from rlgrid.cli import bench, check_env, eval, render, train
+from rlgrid.cli import bench, check_env, compare, eval, render, train
 from rlgrid.errors import RlgridError
 
 DEBUG_VARIABLE = "RLGRID_DEBUG"
@@ -106,6 +106,7 @@ app.command("check-env")(check_env.check_env)
 app.command("train")(train.train)
 app.command("eval")(eval.eval_run)
 app.command("render")(render.render)
+app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)
 
 
