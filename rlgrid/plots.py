@@ -202,6 +202,7 @@ def time_to_solve_chart(study: Any, results: list[Any], path: Path) -> None:
     axes.barh(positions, medians, color="#1f4e99")
     for y, (value, note) in enumerate(zip(medians, notes, strict=True)):
         axes.text(value, y, f"  {note}", va="center", fontsize=7)
+    axes.set_xlim(0, max([*medians, 1e-3]) * 1.3)  # room for the notes after the bars
     axes.set_yticks(positions, labels, fontsize=7)
     axes.invert_yaxis()
     axes.set_xlabel("median training seconds to solve")
