@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def render(
 ) -> None:
     from rlgrid import playback
 
+    # rlgrid plays no sound, and only --human and --play need a screen: keep SDL from probing
+    # audio devices and display servers (and printing about them) for the others.
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    if mode not in ("--human", "--play"):
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     fps = fps or DEFAULT_FPS.get(mode, 4.0)
     if mode == "--play":
         if run is not None:
