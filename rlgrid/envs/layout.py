@@ -136,13 +136,8 @@ class Layout:
         return np.flatnonzero(mask)
 
     @property
-    def start_flat(self) -> np.ndarray:
-        """Flat indices (``row * cols + col``) of the cells a random start may be drawn from."""
-        return self._start_flat
-
-    @property
     def target_flat(self) -> np.ndarray:
-        """Flat indices of the cells a target may be placed on."""
+        """Flat indices (``row * cols + col``) of the cells a target may be placed on."""
         return self._target_flat
 
     @property
