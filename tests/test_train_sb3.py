@@ -144,8 +144,9 @@ def test_dqn_resume_restores_counters_schedule_and_replay_buffer(tmp_path):
 def test_interrupted_run_is_loadable_and_resumes(tmp_path):
     runs = tmp_path / "runs"
     run = runs / "a2c_9000"
-    args = ["train", "--algo", "a2c", "--grid", "4x4", "--timesteps", "9000", "--save-freq",
-            "1000", "--runs-dir", str(runs)]  # fmt: skip
+    # one env (about 1,400 steps/s) leaves seconds between the first checkpoint and the end
+    args = ["train", "--algo", "a2c", "--grid", "4x4", "--n-envs", "1", "--timesteps", "9000",
+            "--save-freq", "1000", "--runs-dir", str(runs)]  # fmt: skip
     code, err = interrupt_training(args, lambda: (run / "checkpoints").exists())
     assert code == 130, err
     assert f"rlgrid train --resume {run}" in " ".join(err.split())
