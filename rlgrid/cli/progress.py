@@ -44,9 +44,11 @@ class RichReporter:
             return
         now = time.perf_counter()
         rate = stats["timesteps"] / max(now - self.started, 1e-9)
+        success = stats["success"]
         text = (
-            f"{rate:,.0f} steps/s  len {stats['length']:.1f}  "
-            f"success {100 * stats['success']:.0f}% (last 100)"
+            f"{rate:,.0f} steps/s  len {stats['length']:.1f}  return {stats['return']:.2f}"
+            + ("" if success != success else f"  success {100 * success:.0f}%")  # nan: unknown
+            + " (last 100)"
         )
         self.progress.update(self.task, completed=done, stats=text)
 
