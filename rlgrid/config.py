@@ -246,16 +246,11 @@ def parse_hp(pairs: list[str]) -> dict[str, Any]:
     return result
 
 
-def build_config(
-    preset: Path | None,
-    flags: dict[str, Any],
-    hp: dict[str, Any],
-    base: dict[str, Any] | None = None,
-) -> TrainConfig:
-    """Merge ``base`` (a run's saved config, for resume), the preset file and the flags, then
-    validate. ``flags`` uses config keys (``episodes``, ``env.grid``, ...); ``None`` is not given.
-    """
-    data: dict[str, Any] = dict(base or {})
+def build_config(preset: Path | None, flags: dict[str, Any], hp: dict[str, Any]) -> TrainConfig:
+    """Merge the preset file and the flags, then validate. ``flags`` uses config keys
+    (``episodes``, ``env.grid``, ...); ``None`` is not given. A run's saved ``config.toml`` is
+    read back as a preset."""
+    data: dict[str, Any] = {}
     source = {"": str(preset) if preset else "config"}
     if preset is not None:
         data = _merge(data, read_preset(preset))

@@ -20,8 +20,7 @@ import numpy as np
 
 from rlgrid.envs.moves import Action
 from rlgrid.errors import InvalidValueError, RlgridError
-
-Policy = Callable[[Any], int]
+from rlgrid.evaluation import Policy
 
 
 @dataclass

@@ -239,9 +239,8 @@ class Layout:
     def shortest_path_length(self, start: Cell, target: Cell) -> int:
         """Fewest moves from ``start`` to ``target``; -1 when the target cannot be reached.
 
-        On an open grid breadth-first search always gives the Manhattan distance, so that closed
-        form is used there; any blocked cell switches to (cached) breadth-first search.
+        One pair of :meth:`distances`, which uses the closed form on open grids.
         """
-        if self.is_open:
-            return abs(start[0] - target[0]) + abs(start[1] - target[1])
-        return int(self.distance_map(target)[start])
+        cols = self.free.shape[1]
+        cells = np.array([start[0] * cols + start[1]])
+        return int(self.distances(cells, np.array([target[0] * cols + target[1]]))[0])
