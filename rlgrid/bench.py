@@ -214,6 +214,26 @@ def rlgrid_solve(algo: str, grid: GridSize, reward: str, seed: int, budget: int,
     )
 
 
+def preset_solve(preset: Path, seed: int, timeout: float) -> SolveResult:
+    """``rlgrid train --config PRESET`` as a whole process. Solved: stopped by --until-solved, or
+    a final evaluation that walked a shortest path in every episode (the q-table presets)."""
+    label = f"preset {preset.name}"
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "rlgrid", "train", "--config", str(preset),
+                   "--seed", str(seed), "--runs-dir", folder, "--name", "bench"]  # fmt: skip
+        done, seconds = _run(command, timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"{label}: {done.stderr.strip().splitlines()[-1:]}")
+        run = Path(folder) / "bench"
+        manifest = json.loads((run / "manifest.json").read_text())
+        result = json.loads((run / "eval.json").read_text())["result"]
+    solved = manifest.get("solved_at")
+    steps = solved["timesteps"] if solved else None
+    if steps is None and result["optimal_episodes"] == result["episodes"]:
+        steps = manifest["timesteps"]
+    return SolveResult(label, seed, steps, manifest["seconds"], seconds)
+
+
 def reference_solve(grid: GridSize, seed: int, budget: int, timeout: float) -> SolveResult:
     command = [sys.executable, "-m", "rlgrid.reference", "a2c", "--grid", str(grid),
                "--seed", str(seed), "--budget", str(budget)]  # fmt: skip

@@ -40,6 +40,7 @@ def run_bench(
     reference_budget: int,
     parts: set[str],
     out: Path,
+    presets: list[Path] | None = None,
 ) -> Path:
     console = Console(width=120)
     folder = runs.create_run(out, "bench", numbered=True)
@@ -131,6 +132,27 @@ def run_bench(
             {"label": s.label, "runs": [r.__dict__ for r in s.results]} for s in summaries
         ]
 
+    if "presets" in parts:
+        summaries = []
+        with console.status("timing presets") as status:
+            for preset in presets or []:
+                summary = bench.SolveSummary(f"preset {preset.name}")
+                for seed in range(seeds):
+                    status.update(f"{summary.label}, seed {seed}")
+                    summary.results.append(bench.preset_solve(preset, seed, 3600))
+                summaries.append(summary)
+        sections.append(
+            (
+                f"presets as whole processes (median, min-max over {seeds} seeds)",
+                ["combination", "solved", "steps", "train s", "process s"],
+                [list(s.row().values()) for s in summaries],
+            )
+        )
+        targets += _preset_targets(summaries)
+        report["presets"] = [
+            {"label": s.label, "runs": [r.__dict__ for r in s.results]} for s in summaries
+        ]
+
     if targets:
         sections.append(("targets", ["target", "measured", "wanted", "met"], targets))
     markdown = ""
@@ -189,4 +211,27 @@ def _solve_targets(
                     _met(process is not None and process <= limit),
                 ]
             )
+    return rows
+
+
+PRESET_LIMITS = {
+    "qtable_shelves_16x16.toml": ("q-table, 16x16 map, every pair optimal", None),
+    "a2c_aisles_32x32.toml": ("a2c, 32x32 aisles, random start, solved", 300),
+    "a2c_aisles_64x64.toml": ("a2c, 64x64 aisles, random start, solved", 1200),
+}
+"""The shelf presets' targets: solved by most seeds, within this many seconds (None: any)."""
+
+
+def _preset_targets(summaries: list[bench.SolveSummary]) -> list[list[str]]:
+    rows = []
+    for summary in summaries:
+        name = summary.label.removeprefix("preset ")
+        if name not in PRESET_LIMITS:
+            continue
+        what, limit = PRESET_LIMITS[name]
+        _, process = summary.medians()
+        measured = "not solved" if process is None else f"{process:.1f} s"
+        wanted = "solved" if limit is None else f"solved, <= {limit} s"
+        ok = process is not None and (limit is None or process <= limit)
+        rows.append([f"{what}, whole process", measured, wanted, _met(ok)])
     return rows

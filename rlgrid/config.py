@@ -17,6 +17,7 @@ from rlgrid.algos.registry import ALGOS
 from rlgrid.algos.sb3_params import A2CParams, DQNParams, PPOParams
 from rlgrid.envs.factory import is_warehouse
 from rlgrid.envs.layout import GridSize, parse_grid
+from rlgrid.envs.observations import parse_encoding
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.envs.warehouse import default_max_steps
 from rlgrid.errors import InvalidValueError
@@ -44,12 +45,23 @@ class EnvSettings(_Strict):
 
     id: str = WAREHOUSE_ID
     grid: str | None = None
-    """Warehouse size as RxC text, e.g. "6x6" (default 4x5)."""
+    """Warehouse size as RxC text, e.g. "6x6" (default 4x5; a map or layout sets it)."""
+    map: str | None = None
+    """A text map of shelves (see README); in a config file, relative to the file."""
+    layout: str | None = None
+    """A generated layout: aisles:RxC or random:RxC[:DENSITY]."""
+    layout_seed: int | None = Field(None, ge=0)
+    """Seed of the generated layout (default 0)."""
+    layouts: int | None = Field(None, ge=1, le=10_000)
+    """How many generated layouts (seeds layout_seed on) episodes are spread over (default 1)."""
     targets: Literal["classic", "anywhere"] | None = None
     random_start: bool | None = None
     max_steps: int | None = Field(None, ge=1)
-    obs: Literal["coords", "scaled", "offset", "onehot"] | None = None
-    """Observation encoding (default: coords for q-table, offset for a2c/dqn/ppo)."""
+    obs: str | None = None
+    """Observation encoding, e.g. offset or offset+window (default: coords for q-table, offset
+    for a2c/dqn/ppo)."""
+    window: int | None = Field(None, ge=1, le=32)
+    """Radius of the window encoding (default 4: 9x9 cells)."""
     reward: str | None = None
     """sparse, proximity, exploration, direction, potential, or kinds joined with + (default:
     sparse for q-table, potential for a2c/dqn/ppo)."""
@@ -63,6 +75,11 @@ class EnvSettings(_Strict):
 
         return "+".join(parse_reward(value)) or "sparse"
 
+    @field_validator("obs")
+    @classmethod
+    def _obs_text(cls, value: str | None) -> str | None:
+        return None if value is None else "+".join(parse_encoding(value))
+
     @field_validator("grid")
     @classmethod
     def _grid_text(cls, value: str | None) -> str | None:
@@ -71,44 +88,112 @@ class EnvSettings(_Strict):
     @model_validator(mode="after")
     def _warehouse_options(self) -> EnvSettings:
         if not is_warehouse(self.id):
-            options = ("grid", "targets", "random_start", "max_steps", "obs", "reward")
-            given = [k for k in options if getattr(self, k)]
+            given = [k for k in WAREHOUSE_OPTIONS if getattr(self, k) is not None]
             if given:
                 raise ValueError(f"{', '.join(given)} only apply to {WAREHOUSE_ID}")
+            return self
+        if self.map is not None and self.layout is not None:
+            raise ValueError("give a map or a generated layout, not both")
+        shaped = self.map is not None or self.layout is not None
+        for key in ("grid", "targets"):
+            if shaped and getattr(self, key) is not None:
+                raise ValueError(f"{key} comes from the map or layout; drop {key!r}")
+        if not shaped and (self.layout_seed is not None or self.layouts is not None):
+            raise ValueError("layout_seed and layouts need a generated layout")
+        if self.map is not None:
+            self.built_layout()  # a malformed map is one line naming its row and column
         return self
+
+    def layout_spec(self) -> str | None:
+        """The layout as ``map:FILE``, ``aisles:RxC`` or ``random:...``; None for an open grid."""
+        return f"map:{self.map}" if self.map is not None else self.layout
+
+    def built_layout(self) -> Any:
+        from rlgrid.envs.maps import layout_from_spec
+
+        return layout_from_spec(self.layout_spec(), self.layout_seed or 0, self.layouts or 1)
+
+    def warehouse_layout(self) -> Any:
+        """The warehouse's layout: the map's, the generated one, or the open grid."""
+        if self.layout_spec() is not None:
+            return self.built_layout()
+        from rlgrid.envs.layout import Layout
+
+        return Layout.open_grid(*self.grid_size(), self.targets or "classic")
+
+    def label(self) -> str:
+        """A short name of the warehouse floor for titles: 6x6, map NAME, aisles:32x32 ..."""
+        if self.map is not None:
+            return f"map {Path(self.map).name}"
+        if self.layout is not None:
+            count = f" x{self.layouts}" if (self.layouts or 1) > 1 else ""
+            return f"{self.layout} seed {self.layout_seed or 0}{count}"
+        return str(self.grid_size())
 
     def resolved(self) -> EnvSettings:
         """Every warehouse option spelled out, so a run folder says exactly what it used."""
         if not is_warehouse(self.id):
             return self
-        grid = self.grid_size()
+        if self.layout_spec() is None:
+            grid = self.grid_size()
+            update: dict[str, Any] = {"grid": str(grid), "targets": self.targets or "classic"}
+        else:
+            grid = self.built_layout().tile_size
+            update = {"layout_seed": self.layout_seed or 0} if self.layout else {}
+            update["layouts"] = self.layouts or 1 if self.layout else None
         return self.model_copy(
             update={
-                "grid": str(grid),
-                "targets": self.targets or "classic",
+                **update,
                 "random_start": bool(self.random_start),
                 "max_steps": self.max_steps or default_max_steps(*grid),
             }
         )
 
     def grid_size(self) -> GridSize:
+        if self.layout_spec() is not None:
+            return GridSize(*self.built_layout().tile_size)
         return parse_grid(self.grid or "4x5")
 
-    def kwargs(self, grid: GridSize | None = None) -> dict[str, Any]:
-        """Constructor kwargs for ``gymnasium.make``; ``grid`` swaps in another size (with its
-        own default time limit), for evaluating across grid sizes."""
+    def kwargs(self) -> dict[str, Any]:
+        """Constructor kwargs for ``gymnasium.make``."""
         if not is_warehouse(self.id):
             return {}
         resolved = self.resolved()
-        rows, cols = grid or resolved.grid_size()
-        max_steps = resolved.max_steps if grid is None else default_max_steps(rows, cols)
-        return {
-            "rows": rows,
-            "cols": cols,
-            "targets": resolved.targets,
+        kwargs: dict[str, Any] = {
             "random_start": resolved.random_start,
-            "max_steps": max_steps,
+            "max_steps": resolved.max_steps,
         }
+        spec = resolved.layout_spec()
+        if spec is None:
+            rows, cols = resolved.grid_size()
+            kwargs.update(rows=rows, cols=cols, targets=resolved.targets)
+        else:
+            kwargs.update(
+                layout=spec, layout_seed=resolved.layout_seed or 0, layouts=resolved.layouts or 1
+            )
+        return kwargs
+
+    def on(self, **changes: Any) -> EnvSettings:
+        """These settings on another grid, map or layout (``None`` values are not given): a new
+        grid, map or layout replaces the old one and its time limit."""
+        changes = {key: value for key, value in changes.items() if value is not None}
+        data = self.model_dump()
+        if changes.keys() & {"grid", "map", "layout"}:
+            shape = ("grid", "map", "layout", "layout_seed", "layouts", "max_steps")
+            data.update(dict.fromkeys(shape))
+            if "grid" not in changes:
+                data["targets"] = None
+        data.update(changes)
+        try:
+            return EnvSettings.model_validate(data)
+        except ValidationError as error:
+            raise InvalidValueError(_describe(error, {"": "env"})) from None
+
+
+WAREHOUSE_OPTIONS = (
+    "grid", "map", "layout", "layout_seed", "layouts", "targets", "random_start", "max_steps",
+    "obs", "window", "reward",
+)  # fmt: skip
 
 
 class ShapingSettings(_Strict):
@@ -127,6 +212,9 @@ class EvalSettings(_Strict):
     """Seeded episodes, where evaluating every target once is not possible (random starts).
     Default 1000 on the warehouse (evaluated all at once), 20 on other envs."""
     seed: int = Field(10_000, ge=0)
+    all_targets: bool | None = None
+    """Warehouse: play every target once (every start and target pair with random starts)
+    instead of seeded episodes. Default: only where the start is fixed."""
     freq: int | None = Field(None, ge=1)
     """Deep backends: evaluate every this many steps (best checkpoint, --until-solved).
     Default 2000 on the warehouse, 10000 on other envs."""
@@ -254,6 +342,7 @@ def build_config(preset: Path | None, flags: dict[str, Any], hp: dict[str, Any])
     source = {"": str(preset) if preset else "config"}
     if preset is not None:
         data = _merge(data, read_preset(preset))
+        _map_beside(data, preset.parent)
     given = {key: value for key, value in flags.items() if value is not None}
     if "episodes" in given or "timesteps" in given:
         data.pop("episodes", None)
@@ -263,6 +352,8 @@ def build_config(preset: Path | None, flags: dict[str, Any], hp: dict[str, Any])
         target = data.setdefault(section, {}) if section else data
         target[name] = value
         source[key] = "--" + name.replace("_", "-")
+    if "env.map" in given:
+        _map_beside(data, Path.cwd())
     algo = data.get("algo")
     if "episodes" not in data and "timesteps" not in data and algo in ALGOS:
         data[ALGOS[algo].budget] = ALGOS[algo].default_budget
@@ -284,6 +375,14 @@ def build_config(preset: Path | None, flags: dict[str, Any], hp: dict[str, Any])
         return TrainConfig.model_validate(data)
     except ValidationError as error:
         raise InvalidValueError(_describe(error, source)) from None
+
+
+def _map_beside(data: dict[str, Any], folder: Path) -> None:
+    """A relative map path is relative to the config file that names it (or to the current
+    folder for --map), so presets and run folders can be used from anywhere."""
+    env = data.get("env")
+    if isinstance(env, dict) and isinstance(env.get("map"), str):
+        env["map"] = str(folder / Path(env["map"]).expanduser())
 
 
 def _warehouse_defaults(data: dict[str, Any], algo: str) -> None:

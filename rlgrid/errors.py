@@ -18,3 +18,11 @@ class InvalidValueError(RlgridError, ValueError):
     """A value given on the command line, in a config or to an env constructor is not allowed."""
 
     exit_code = 2
+
+
+class MapError(RlgridError):
+    """A map file or generated layout cannot be used; the message names the file, row and column.
+
+    Not a ``ValueError``, so config validation passes it through whole instead of prefixing it."""
+
+    exit_code = 2

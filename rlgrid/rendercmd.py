@@ -8,8 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from rlgrid.envs.factory import is_warehouse, make_env
-from rlgrid.envs.layout import GridSize
+from rlgrid.envs.factory import env_kwargs, is_warehouse, make_env
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.errors import InvalidValueError
 
@@ -20,7 +19,7 @@ def render(
     mode: str,
     run: Path | None,
     env_id: str | None,
-    grid: GridSize | None,
+    floor: dict[str, object],
     episodes: int,
     fps: float | None,
     seed: int,
@@ -41,13 +40,13 @@ def render(
             raise InvalidValueError("--play drives the robot by hand: drop RUN")
         from rlgrid.keyboard import play
 
-        env = make_env(env_id or WAREHOUSE_ID, _warehouse_kwargs(env_id, grid))
+        env = make_env(env_id or WAREHOUSE_ID, env_kwargs(env_id or WAREHOUSE_ID, floor))
         if not is_warehouse(env_id or WAREHOUSE_ID):
             raise InvalidValueError("--play works on the warehouse only")
         taken = play(env, fps, seed)
         Console().print(f"played {len(taken)} moves")
         return
-    env, policy, config, agent = _env_and_policy(run, env_id, grid)
+    env, policy, config, agent = _env_and_policy(run, env_id, floor)
     if mode == "--policy-map":
         _policy_map(config, agent, env, policy_map, target, run)
         return
@@ -61,42 +60,33 @@ def render(
         Console().print(f"recorded {frames} frames to {record}", soft_wrap=True)
 
 
-def _warehouse_kwargs(env_id: str | None, grid: GridSize | None) -> dict:
-    if grid is None:
-        return {}
-    if not is_warehouse(env_id or WAREHOUSE_ID):
-        raise InvalidValueError(f"--grid applies to {WAREHOUSE_ID} only")
-    return {"rows": grid.rows, "cols": grid.cols}
-
-
-def _env_and_policy(run: Path | None, env_id: str | None, grid: GridSize | None):
+def _env_and_policy(run: Path | None, env_id: str | None, floor: dict[str, object]):
     if run is None:
         env = make_env(
             env_id or WAREHOUSE_ID,
-            _warehouse_kwargs(env_id, grid),
+            env_kwargs(env_id or WAREHOUSE_ID, floor),
             **({} if is_warehouse(env_id or WAREHOUSE_ID) else {"render_mode": "rgb_array"}),
         )
         return env, None, None, None
     if env_id is not None:
         raise InvalidValueError("a run brings its own env: drop --env")
-    from rlgrid.training import check_other_grid, make_config_env, open_run
+    from rlgrid.training import make_config_env, on_other_env, open_run
 
     _, config, agent = open_run(run)
-    if grid is not None:
-        check_other_grid(config, grid)
-    env = make_config_env(config, grid=grid, render_mode="rgb_array")
+    config = on_other_env(config, **floor)
+    env = make_config_env(config, render_mode="rgb_array")
     return env, agent.act, config, agent
 
 
 def _policy_map(config, agent, env, destination: str, target: str | None, run: Path) -> None:
     from rlgrid import policymap
-    from rlgrid.envs.observations import Encoding
+    from rlgrid.training import config_encoding
 
     if not is_warehouse(config.env.id):
         raise InvalidValueError("policy maps draw the warehouse only")
     layout = env.unwrapped.layout
     cell = policymap.parse_cell(target, layout) if target else policymap.farthest_target(layout)
-    encode = Encoding(config.env.obs or "coords", *layout.size).encode
+    encode = config_encoding(config, layout).encode
     mapped = policymap.build(layout, cell, encode, agent)
     if destination == "-":
         sys.stdout.write(policymap.as_text(mapped))

@@ -25,6 +25,8 @@ CONFIG = "config.toml"
 MANIFEST = "manifest.json"
 METRICS = "metrics.csv"
 CURVE = "learning_curve.png"
+MAP = "map.txt"
+"""The map a run trained on, copied so the run works wherever its map file went."""
 EVALUATION = "eval.json"
 
 METRIC_COLUMNS = (

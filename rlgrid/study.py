@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid import runs
+from rlgrid.envs.maps import floor_flags, floor_label
 from rlgrid.errors import InvalidValueError, RlgridError
 
 STUDY_FILE = "study.json"
@@ -43,7 +44,8 @@ class StudySpec:
     until_solved: bool = False
 
     def default_name(self) -> str:
-        parts = ["compare", "-".join(self.algos), "-".join(self.grids), "-".join(self.rewards),
+        grids = "-".join(floor_label(grid) for grid in self.grids)
+        parts = ["compare", "-".join(self.algos), grids, "-".join(self.rewards),
                  f"{self.seeds}seeds"]  # fmt: skip
         if self.timesteps:
             parts.append(str(self.timesteps))
@@ -71,10 +73,11 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.algo}_{self.grid}_{self.reward.replace('+', '-')}_seed{self.seed}"
+        grid = floor_label(self.grid)
+        return f"{self.algo}_{grid}_{self.reward.replace('+', '-')}_seed{self.seed}"
 
     def train_args(self, spec: StudySpec) -> list[str]:
-        args = ["train", "--algo", self.algo, "--grid", self.grid, "--reward", self.reward,
+        args = ["train", "--algo", self.algo, *floor_flags(self.grid), "--reward", self.reward,
                 "--seed", str(self.seed)]  # fmt: skip
         if spec.timesteps:
             args += ["--timesteps", str(spec.timesteps)]

@@ -20,8 +20,14 @@ from rlgrid.algos.base import Agent, Hooks, Judgement
 from rlgrid.algos.registry import agent_class
 from rlgrid.config import TrainConfig, build_config
 from rlgrid.envs.factory import is_warehouse, make_env, resolve_env_id
-from rlgrid.envs.layout import GridSize
-from rlgrid.envs.observations import SIZE_INDEPENDENT, EncodedObservation, Encoding
+from rlgrid.envs.layout import Layout
+from rlgrid.envs.observations import (
+    DEFAULT_WINDOW,
+    EncodedObservation,
+    Encoding,
+    size_independent,
+)
+from rlgrid.envs.oracle import oracle_actions
 from rlgrid.envs.rewards import ShapedReward
 from rlgrid.errors import InvalidValueError
 from rlgrid.evaluation import EvalResult, evaluate, evaluate_batched
@@ -51,18 +57,15 @@ class Outcome:
 
 
 def make_config_env(
-    config: TrainConfig,
-    shaped: bool = False,
-    grid: GridSize | None = None,
-    render_mode: str | None = None,
+    config: TrainConfig, shaped: bool = False, render_mode: str | None = None
 ) -> gym.Env:
     """The run's env: its observation encoding, and its reward shaping when ``shaped`` (training);
-    evaluation leaves shaping out so returns compare fairly. ``grid`` swaps the warehouse size;
-    ``render_mode`` is for other envs (rlgrid draws the warehouse from its state)."""
+    evaluation leaves shaping out so returns compare fairly. ``render_mode`` is for other envs
+    (rlgrid draws the warehouse from its state)."""
     extra = (
         {} if render_mode is None or is_warehouse(config.env.id) else {"render_mode": render_mode}
     )
-    env = make_env(config.env.id, config.env.kwargs(grid), **extra)
+    env = make_env(config.env.id, config.env.kwargs(), **extra)
     if not is_warehouse(config.env.id):
         return env
     warehouse = env.unwrapped
@@ -70,8 +73,43 @@ def make_config_env(
     if shaping is not None:
         env = ShapedReward(env, shaping)
     if config.env.obs not in (None, "coords"):
-        env = EncodedObservation(env, config.env.obs)
+        env = EncodedObservation(env, config.env.obs, config.env.window or DEFAULT_WINDOW)
     return env
+
+
+def config_encoding(config: TrainConfig, layout: Layout) -> Encoding:
+    """The run's observation encoding of a warehouse layout."""
+    return Encoding(config.env.obs or "coords", layout, config.env.window or DEFAULT_WINDOW)
+
+
+def on_other_env(config: TrainConfig, **changes: Any) -> TrainConfig:
+    """The run's config on another warehouse grid, map or layout (``rlgrid eval --grid``,
+    ``--map``, ``--layout``), refused where the policy cannot read the new observations."""
+    if not any(value is not None for value in changes.values()):
+        return config
+    if not is_warehouse(config.env.id):
+        names = ", ".join(
+            "--" + key.replace("_", "-") for key, v in changes.items() if v is not None
+        )
+        raise InvalidValueError(f"{names} apply to the warehouse, not to {config.env.id}")
+    other = config.model_copy(update={"env": config.env.on(**changes)})
+    obs = config.env.obs or "coords"
+    if size_independent(obs):
+        return other
+    trained = config_encoding(config, config.env.warehouse_layout()).space
+    asked = config_encoding(other, other.env.warehouse_layout()).space
+    if trained.shape == asked.shape and np.array_equal(trained.high, asked.high):
+        return other
+    what = (
+        "a q-table has one row per state of the grid it learned"
+        if config.algo == "q-table"
+        else (f"this run observes {obs!r}, which depends on the grid size")
+    )
+    raise InvalidValueError(
+        f"{what}, so it cannot act on {other.env.grid_size()} (trained on "
+        f"{config.env.grid_size()}); train with --obs offset or offset+window for a policy that "
+        "works on any size"
+    )
 
 
 def default_name(config: TrainConfig) -> str:
@@ -90,7 +128,11 @@ def start(
         run = runs.create_run(runs_dir, run_name, numbered=name is None)
         import tomli_w
 
-        runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(config.to_toml_dict()))
+        saved = config.to_toml_dict()
+        if config.env.map is not None:  # the run keeps its own copy of the map
+            runs.write_atomic(run / runs.MAP, Path(config.env.map).read_text())
+            saved["env"]["map"] = runs.MAP
+        runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(saved))
         manifest = runs.new_manifest(command, config.seed, config.algo)
         if hasattr(agent, "vec_env_kind"):
             manifest["vec_env"] = agent.vec_env_kind
@@ -129,24 +171,6 @@ def resume(path: Path, command: list[str], reporter: Reporter) -> Outcome:
         return _train(run, config, agent, manifest, previous, reporter, plotter)
 
 
-def check_other_grid(config: TrainConfig, grid: GridSize) -> None:
-    """Refuse to evaluate on another grid size where the policy cannot read it."""
-    if not is_warehouse(config.env.id):
-        raise InvalidValueError(f"--grid applies to the warehouse, not to {config.env.id}")
-    trained = config.env.grid_size()
-    if grid == trained:
-        return
-    if config.algo == "q-table":
-        raise InvalidValueError(
-            f"a q-table is one row per {trained} state; it cannot act on {grid}"
-        )
-    if config.env.obs not in SIZE_INDEPENDENT:
-        raise InvalidValueError(
-            f"this run observes {config.env.obs!r}, which depends on the grid size, so it "
-            f"cannot act on {grid}; train with --obs offset for a size-independent policy"
-        )
-
-
 def solved_threshold(config: TrainConfig) -> float | None:
     """The mean return that counts as solved for a non-warehouse env (None for the warehouse,
     which is solved by reaching every target on a near-shortest path)."""
@@ -175,27 +199,51 @@ def judge(config: TrainConfig, agent: Agent) -> Judgement:
     return Judgement(result, solved, (result.mean_return,))
 
 
+def every_target(config: TrainConfig) -> bool:
+    """Whether evaluations play every target (and start) once: the config's choice, by default
+    on the warehouse with a fixed start."""
+    if not is_warehouse(config.env.id):
+        return False
+    if config.eval.all_targets is not None:
+        return config.eval.all_targets
+    return not config.env.resolved().random_start
+
+
 def evaluation_of(
     config: TrainConfig,
-    agent: Agent,
+    agent: Agent | None,
     episodes: int | None = None,
     seed: int | None = None,
     all_targets: bool | None = None,
-    grid: GridSize | None = None,
 ) -> EvalResult:
     """Greedy evaluation with raw rewards. Defaults: the config's ``[eval]``, and every target
-    once where the start is fixed. Warehouse episodes all run at once (``evaluate_batched``)."""
+    once where the start is fixed. Warehouse episodes all run at once (``evaluate_batched``).
+    ``agent`` None is the oracle: it walks a shortest path (by breadth-first search)."""
     warehouse = is_warehouse(config.env.id)
     if all_targets is None:
-        all_targets = warehouse and not config.env.resolved().random_start
+        all_targets = every_target(config)
     episodes = config.eval.episodes if episodes is None else episodes
     seed = config.eval.seed if seed is None else seed
-    env = make_config_env(config, grid=grid)
+    env = make_config_env(config)
     try:
         if warehouse:
-            encoding = Encoding(config.env.obs or "coords", *env.unwrapped.layout.size)
+            layout = env.unwrapped.layout
+            if agent is None:
+                return evaluate_batched(
+                    env,
+                    lambda cells: oracle_actions(layout, cells[:, 0], cells[:, 1]),
+                    lambda robot, target: np.stack([robot, target], axis=1),
+                    episodes,
+                    seed,
+                    all_targets,
+                )
+            encoding = config_encoding(config, layout)
             return evaluate_batched(
                 env, agent.act_batch, encoding.encode, episodes, seed, all_targets
+            )
+        if agent is None:
+            raise InvalidValueError(
+                f"the oracle walks shortest paths on the warehouse; {config.env.id} has none"
             )
         return evaluate(env, agent.act, episodes, seed, all_targets)
     finally:
@@ -257,8 +305,7 @@ def _train(
         runs.write_json(
             run / runs.EVALUATION,
             {
-                "all_targets": is_warehouse(config.env.id)
-                and not config.env.resolved().random_start,
+                "all_targets": every_target(config),
                 "seed": config.eval.seed,
                 "greedy": True,
                 "result": result.to_dict(),
@@ -284,10 +331,10 @@ def _save(
         columns = list(zip(*rows, strict=True))
         optimal = np.array(columns[6]) if min(columns[6]) >= 0 else None
         success = np.array([bool(s) for s in columns[4]]) if None not in columns[4] else None
-        grid = config.env.resolved().grid or ""
+        floor = config.env.label() if is_warehouse(config.env.id) else ""
         plotter.draw(
             path=run / runs.CURVE,
-            title=f"{run.name}: {config.algo} on {config.env.id} {grid}".rstrip(),
+            title=f"{run.name}: {config.algo} on {config.env.id} {floor}".rstrip(),
             length=np.array(columns[2]),
             success=success,
             optimal=optimal,

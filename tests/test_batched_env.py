@@ -76,7 +76,7 @@ def test_vec_env_equals_gymnasium_envs_with_the_same_seeds(obs, reward, grid):
     envs = [make_config_env(config, shaped=True) for _ in range(n)]
     layout, max_steps = envs[0].unwrapped.layout, envs[0].unwrapped.max_steps
     core = BatchedWarehouse(n, layout, True, max_steps, config.shaping_for(layout, max_steps))
-    vec = WarehouseVecEnv(core, Encoding(obs, *layout.size), envs[0].action_space)
+    vec = WarehouseVecEnv(core, Encoding(obs, layout), envs[0].action_space)
     vec.seed(seed)
     obs_batch = vec.reset()
     expected = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]

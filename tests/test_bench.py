@@ -59,4 +59,4 @@ def test_rlgrid_solve_runs_a_whole_process():
 def test_bench_rejects_unknown_parts():
     result = CliRunner().invoke(app, ["bench", "--only", "everything"])
     assert result.exit_code == 2
-    assert "choose env or solve" in result.stderr
+    assert "choose env, solve or presets" in result.stderr

@@ -122,7 +122,7 @@ def test_size_dependent_runs_refuse_other_grids(tmp_path):
     assert train(tmp_path, "--algo", "a2c", "--obs", "coords", "--timesteps", "200",
                  "--name", "c").exit_code == 0  # fmt: skip
     assert train(tmp_path, "--episodes", "20", "--name", "q").exit_code == 0
-    for name, message in (("c", "depends on the grid size"), ("q", "a q-table is one row")):
+    for name, message in (("c", "depends on the grid size"), ("q", "a q-table has one row")):
         result = CliRunner().invoke(app, ["eval", str(tmp_path / "runs" / name), "--grid", "9x9"])
         assert result.exit_code == 2
         assert message in result.stderr
@@ -135,9 +135,9 @@ def test_batched_evaluation_equals_playing_episodes_one_by_one(tmp_path):
     args = ["--algo", "a2c", "--grid", "7x7", "--random-start", "--timesteps", "1000"]
     assert train(tmp_path, *args, "--name", "b").exit_code == 0
     _, config, agent = open_run(tmp_path / "runs" / "b")
-    from rlgrid.envs.observations import Encoding
+    from rlgrid.training import config_encoding
 
-    encode = Encoding(config.env.obs, 7, 7).encode
+    encode = config_encoding(config, make_config_env(config).unwrapped.layout).encode
     one = evaluate(make_config_env(config), agent.act, 150, seed=3)
     many = evaluate_batched(make_config_env(config), agent.act_batch, encode, 150, seed=3)
     assert one == many

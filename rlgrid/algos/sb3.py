@@ -30,7 +30,7 @@ from rlgrid.algos.registry import algorithms_for_continuous_actions
 from rlgrid.algos.tabular import IncompatibleError
 from rlgrid.envs.batched import BatchedWarehouse
 from rlgrid.envs.factory import is_warehouse
-from rlgrid.envs.observations import Encoding
+from rlgrid.envs.observations import planes_shape
 from rlgrid.envs.vector import WarehouseVecEnv
 from rlgrid.errors import InvalidValueError, RlgridError
 from rlgrid.runs import RunError, check_model_file, read_json, write_atomic, write_json
@@ -91,7 +91,7 @@ def _check_spaces(algo: str, env: gym.Env, env_id: str) -> None:
 def _vec_env(config: TrainConfig, n_envs: int) -> tuple[Any, str]:
     """The batched numpy warehouse for several warehouse envs, else SB3's DummyVecEnv of
     gymnasium envs (with Monitor, shaping and encoding wrappers)."""
-    from rlgrid.training import make_config_env
+    from rlgrid.training import config_encoding, make_config_env
 
     if is_warehouse(config.env.id) and n_envs > 1:
         warehouse = make_config_env(config).unwrapped
@@ -103,7 +103,7 @@ def _vec_env(config: TrainConfig, n_envs: int) -> tuple[Any, str]:
             max_steps,
             config.shaping_for(layout, max_steps),
         )
-        encoding = Encoding(config.env.obs or "coords", *layout.size)
+        encoding = config_encoding(config, layout)
         return WarehouseVecEnv(core, encoding, warehouse.action_space), "batched numpy warehouse"
     venv = make_vec_env(lambda: make_config_env(config, shaped=True), n_envs=n_envs)
     return venv, "DummyVecEnv of gymnasium envs"
@@ -118,8 +118,17 @@ def _device(name: str) -> str:
     return name
 
 
-def _policy_kwargs(params: Any) -> dict[str, Any]:
+def _policy_kwargs(params: Any, config: TrainConfig, env: gym.Env) -> dict[str, Any]:
+    """The policy's kwargs: the config's, with names turned into classes, and the map-planes
+    features extractor where the observation carries planes."""
     kwargs = dict(params.policy_kwargs or {})
+    if is_warehouse(config.env.id) and config.env.obs:
+        shape = planes_shape(config.env.obs, env.unwrapped.layout)
+        if shape is not None:
+            from rlgrid.algos.features import MapPlanesExtractor
+
+            kwargs.setdefault("features_extractor_class", MapPlanesExtractor)
+            kwargs.setdefault("features_extractor_kwargs", {"planes": shape})
     for key, table in (("optimizer_class", _OPTIMIZERS), ("activation_fn", _ACTIVATIONS)):
         if key in kwargs:
             name = kwargs[key]
@@ -149,7 +158,7 @@ class SB3Agent:
                 seed=config.seed,
                 device=device,
                 verbose=0,
-                policy_kwargs=_policy_kwargs(self.params),
+                policy_kwargs=_policy_kwargs(self.params, config, env),
                 **self.params.algorithm_kwargs(),
             )
         except (TypeError, ValueError, AssertionError) as error:

@@ -14,6 +14,13 @@ def _list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+SHELF_PRESETS = (
+    "configs/qtable_shelves_16x16.toml",
+    "configs/a2c_aisles_32x32.toml",
+    "configs/a2c_aisles_64x64.toml",
+)
+
+
 def bench(
     grid: GridOption = None,
     repeats: Annotated[int, typer.Option(min=1, help="Repeats of each throughput measure.")] = 5,
@@ -30,8 +37,16 @@ def bench(
         int, typer.Option(min=1, help="Step budget of each reference run.")
     ] = 100_000,
     only: Annotated[
-        str | None, typer.Option(help="Run one part only: env or solve.", show_default=False)
+        str | None,
+        typer.Option(
+            help="Run one part only: env, solve, or presets (the shelf presets, or --preset).",
+            show_default=False,
+        ),
     ] = None,
+    preset: Annotated[
+        str,
+        typer.Option(help="Presets to time as whole training processes, comma-separated."),
+    ] = ",".join(SHELF_PRESETS),
     out: Annotated[
         Path, typer.Option(metavar="DIR", help="Where bench.json and bench.md go (a new folder).")
     ] = Path("runs"),
@@ -46,8 +61,12 @@ def bench(
     from rlgrid.benchreport import run_bench
     from rlgrid.envs.layout import GridSize, parse_grid
 
-    if only not in (None, "env", "solve"):
-        raise typer.BadParameter("choose env or solve", param_hint="--only")
+    if only not in (None, "env", "solve", "presets"):
+        raise typer.BadParameter("choose env, solve or presets", param_hint="--only")
+    presets = [Path(text) for text in _list(preset)] if only == "presets" else []
+    for path in presets:
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file", param_hint="--preset")
     run_bench(
         grid=grid or GridSize(10, 10),
         repeats=repeats,
@@ -59,4 +78,5 @@ def bench(
         reference_budget=reference_budget,
         parts={"env", "solve"} if only is None else {only},
         out=out,
+        presets=presets,
     )

@@ -10,6 +10,10 @@ from rlgrid.cli.options import (
     DEFAULT_ENV,
     EnvOption,
     GridOption,
+    LayoutOption,
+    LayoutSeedOption,
+    LayoutsOption,
+    MapOption,
     MaxStepsOption,
     RandomStartOption,
     TargetsOption,
@@ -23,13 +27,17 @@ def check_env(
     targets: TargetsOption = None,
     random_start: RandomStartOption = False,
     max_steps: MaxStepsOption = None,
+    map_file: MapOption = None,
+    layout: LayoutOption = None,
+    layout_seed: LayoutSeedOption = None,
+    layouts: LayoutsOption = None,
     seed: Annotated[int, typer.Option(help="Seed for the reproducibility checks.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Check an environment: gymnasium's and stable-baselines3's checkers plus rlgrid's own
     (seeding, dtypes, time limit, goal, speed). Exits 0 only when every check passes.
 
-    Example: rlgrid check-env --grid 6x6
+    Example: rlgrid check-env --layout aisles:12x20 --random-start
     """
     from rich.console import Console
     from rich.table import Table
@@ -38,9 +46,18 @@ def check_env(
     from rlgrid.envs.factory import env_kwargs, resolve_env_id
 
     env = env or DEFAULT_ENV
-    kwargs = env_kwargs(env, warehouse_options(grid, targets, random_start, max_steps))
+    kwargs = env_kwargs(
+        env,
+        warehouse_options(
+            grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
+        ),
+    )
     target = CheckTarget(env_id=env, kwargs=kwargs, seed=seed)
     resolve_env_id(env)
+    if "layout" in kwargs:  # a malformed map is one line, not ten failed checks
+        from rlgrid.envs.maps import layout_from_spec
+
+        layout_from_spec(kwargs["layout"], kwargs.get("layout_seed", 0), kwargs.get("layouts", 1))
     status_console = Console(stderr=True)
     with status_console.status(f"checking {env}…", spinner="dots"):
         results = run_checks(target)

@@ -20,7 +20,13 @@ def _list(text: str) -> list[str]:
 
 def compare(
     algo: Annotated[str, typer.Option(help="Algorithms, comma-separated.")] = "a2c",
-    grid: Annotated[str, typer.Option(help="Grids, comma-separated.")] = "6x6,10x10",
+    grid: Annotated[
+        str,
+        typer.Option(
+            help="Warehouse floors, comma-separated: RxC grids, aisles:RxC or random:RxC "
+            "layouts, map:FILE maps.",
+        ),
+    ] = "6x6,10x10",
     reward: Annotated[str, typer.Option(help="Rewards, comma-separated.")] = "sparse,potential",
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per combination.")] = 3,
     timesteps: Annotated[
@@ -53,13 +59,13 @@ def compare(
     Example: rlgrid compare --algo a2c,ppo --grid 6x6,10x10 --reward sparse,potential --seeds 3
     """
     from rlgrid.comparecmd import compare_study, report_study
-    from rlgrid.envs.layout import parse_grid
+    from rlgrid.envs.maps import parse_floor
     from rlgrid.study import StudySpec
 
     if report is not None:
         report_study(report)
         return
-    grids = [str(parse_grid(text)) for text in _list(grid)]
+    grids = [parse_floor(text) for text in _list(grid)]
     spec = StudySpec(_list(algo), grids, _list(reward), seeds, timesteps, until_solved)
     code = compare_study(spec, name, runs_dir, workers, backend.value, address)
     if code:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,6 +69,43 @@ MaxStepsOption = Annotated[
     ),
 ]
 
+MapOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--map",
+        metavar="FILE",
+        help="A text map of shelves: # shelf, . floor, S start cells, T target cells (see "
+        "configs/maps/). Sets the grid size.",
+        show_default=False,
+    ),
+]
+LayoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        metavar="KIND:RxC",
+        help="A generated warehouse: aisles:RxC (shelf rows, aisles, cross-aisles) or "
+        "random:RxC[:DENSITY] (random shelves, density 0.2). Seeded, always connected.",
+        show_default=False,
+    ),
+]
+LayoutSeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--layout-seed", min=0, metavar="N", help="Seed of the generated layout (default 0)."
+    ),
+]
+LayoutsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--layouts",
+        min=1,
+        metavar="K",
+        help="Spread episodes over K generated layouts (seeds --layout-seed on); needs "
+        "--random-start.",
+    ),
+]
+
 DEFAULT_ENV = WAREHOUSE_ID
 
 
@@ -76,10 +114,32 @@ def warehouse_options(
     targets: TargetPlacement | None,
     random_start: bool,
     max_steps: int | None,
+    map_file: Path | None = None,
+    layout: str | None = None,
+    layout_seed: int | None = None,
+    layouts: int | None = None,
 ) -> dict[str, object]:
+    """Warehouse options as config keys (``None``: not given)."""
     return {
-        "grid": grid,
+        "grid": str(grid) if grid is not None else None,
+        "map": str(map_file) if map_file is not None else None,
+        "layout": layout,
+        "layout_seed": layout_seed,
+        "layouts": layouts,
         "targets": targets.value if targets is not None else None,
         "random_start": random_start or None,
         "max_steps": max_steps,
     }
+
+
+def floor_options(
+    grid: GridSize | None,
+    map_file: Path | None,
+    layout: str | None,
+    layout_seed: int | None,
+    layouts: int | None = None,
+) -> dict[str, object]:
+    """The options that choose the warehouse floor, for evaluating or watching a run on another
+    one (``None``: not given)."""
+    options = warehouse_options(grid, None, False, None, map_file, layout, layout_seed, layouts)
+    return {key: options[key] for key in ("grid", "map", "layout", "layout_seed", "layouts")}

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from rlgrid.cli.options import EnvOption, GridOption
+from rlgrid.cli.options import (
+    EnvOption,
+    GridOption,
+    LayoutOption,
+    LayoutSeedOption,
+    MapOption,
+    floor_options,
+)
 
 
 def render(
@@ -31,6 +38,9 @@ def render(
     ] = False,
     env: EnvOption = None,
     grid: GridOption = None,
+    map_file: MapOption = None,
+    layout: LayoutOption = None,
+    layout_seed: LayoutSeedOption = None,
     episodes: Annotated[int, typer.Option(min=1, metavar="N", help="Episodes to show.")] = 3,
     fps: Annotated[
         float | None,
@@ -70,7 +80,7 @@ def render(
         mode=chosen[0],
         run=run,
         env_id=env,
-        grid=grid,
+        floor=floor_options(grid, map_file, layout, layout_seed),
         episodes=episodes,
         fps=fps,
         seed=seed,

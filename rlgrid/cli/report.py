@@ -17,23 +17,33 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def evaluation_table(result: EvalResult) -> Table:
+def evaluation_table(result: EvalResult, **others: EvalResult) -> Table:
+    """One column of metrics per result: ``value``, or the agent's and each named other's (the
+    oracle's, say) side by side."""
+    columns = {"agent": result, **others} if others else {"value": result}
     table = Table()
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    optimal = (
-        "n/a" if result.optimal_episodes is None else f"{result.optimal_episodes}/{result.episodes}"
-    )
-    for metric, value in [
-        ("episodes", str(result.episodes)),
-        ("success rate", _percent(result.success_rate)),
-        ("mean length", _number(result.mean_length, 2)),
-        ("mean shortest-path length", _number(result.mean_optimal_length, 2)),
-        ("optimality ratio", _number(result.optimality_ratio)),
-        ("episodes on a shortest path", optimal),
-        ("mean return", _number(result.mean_return)),
-    ]:
-        table.add_row(metric, value)
+    for name in columns:
+        table.add_column(name, justify="right")
+    rows: dict[str, list[str]] = {}
+    for column in columns.values():
+        optimal = (
+            "n/a"
+            if column.optimal_episodes is None
+            else f"{column.optimal_episodes}/{column.episodes}"
+        )
+        for metric, value in [
+            ("episodes", str(column.episodes)),
+            ("success rate", _percent(column.success_rate)),
+            ("mean length", _number(column.mean_length, 2)),
+            ("mean shortest-path length", _number(column.mean_optimal_length, 2)),
+            ("optimality ratio", _number(column.optimality_ratio)),
+            ("episodes on a shortest path", optimal),
+            ("mean return", _number(column.mean_return)),
+        ]:
+            rows.setdefault(metric, []).append(value)
+    for metric, values in rows.items():
+        table.add_row(metric, *values)
     return table
 
 

@@ -12,18 +12,15 @@ import typer
 from rlgrid.cli.options import (
     EnvOption,
     GridOption,
+    LayoutOption,
+    LayoutSeedOption,
+    LayoutsOption,
+    MapOption,
     MaxStepsOption,
     RandomStartOption,
     TargetsOption,
     warehouse_options,
 )
-
-
-class Obs(str, Enum):
-    coords = "coords"
-    scaled = "scaled"
-    offset = "offset"
-    onehot = "onehot"
 
 
 class Device(str, Enum):
@@ -45,11 +42,24 @@ def train(
     targets: TargetsOption = None,
     random_start: RandomStartOption = False,
     max_steps: MaxStepsOption = None,
+    map_file: MapOption = None,
+    layout: LayoutOption = None,
+    layout_seed: LayoutSeedOption = None,
+    layouts: LayoutsOption = None,
     obs: Annotated[
-        Obs | None,
+        str | None,
         typer.Option(
-            help="Warehouse observation encoding (default coords for q-table, offset otherwise).",
+            metavar="PART[+PART]",
+            help="Warehouse observation: coords, scaled, offset or onehot, and the map parts "
+            "window or planes joined with + (e.g. offset+window). Default coords for q-table, "
+            "offset otherwise.",
             show_default=False,
+        ),
+    ] = None,
+    window: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=32, metavar="R", help="Radius of the window part (default 4: 9x9 cells)."
         ),
     ] = None,
     reward: Annotated[
@@ -137,6 +147,8 @@ def train(
                 "--n-envs": n_envs, "--config": config, "--hp": hp, "--name": name,
                 "--device": device, "--save-freq": save_freq,
                 "--until-solved": until_solved or None, "--obs": obs, "--reward": reward,
+                "--map": map_file, "--layout": layout, "--layout-seed": layout_seed,
+                "--layouts": layouts, "--window": window,
             }.items()
             if value is not None
         ]  # fmt: skip
@@ -160,11 +172,14 @@ def train(
             "save_freq": save_freq,
             "until_solved": until_solved or None,
             "env.id": env,
-            "env.obs": obs.value if obs is not None else None,
+            "env.obs": obs,
+            "env.window": window,
             "env.reward": reward,
             **{
-                f"env.{key}": str(value) if key == "grid" and value is not None else value
-                for key, value in warehouse_options(grid, targets, random_start, max_steps).items()
+                f"env.{key}": value
+                for key, value in warehouse_options(
+                    grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
+                ).items()
             },
         }
         settings = build_config(config, flags, hyper)

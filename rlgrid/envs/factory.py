@@ -10,6 +10,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from rlgrid.envs.layout import parse_grid
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.errors import InvalidValueError, RlgridError
 
@@ -62,7 +63,16 @@ def env_kwargs(env_id: str, warehouse_options: dict[str, Any]) -> dict[str, Any]
     if is_warehouse(env_id):
         grid = given.pop("grid", None)
         if grid is not None:
-            given["rows"], given["cols"] = grid
+            given["rows"], given["cols"] = parse_grid(str(grid))
+        map_file = given.pop("map", None)
+        if map_file is not None:
+            if "layout" in given:
+                raise InvalidValueError("give --map or --layout, not both")
+            given["layout"] = f"map:{map_file}"
+        if "layout" in given and ("rows" in given or "targets" in given):
+            raise InvalidValueError(
+                "the map or layout sets the grid and its targets; drop --grid and --targets"
+            )
         return given
     if given:
         names = ", ".join("--" + key.replace("_", "-") for key in given)

@@ -23,6 +23,10 @@ except the episode's start cell."""
 
 Cell = tuple[int, int]
 
+MAX_TABLE_ENTRIES = 2**25
+"""Layouts with at most this many (target cell, cell) pairs keep all their shortest-path
+lengths in one table (int32, 128 MiB at most); bigger ones keep one map per target."""
+
 _GRID_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
@@ -159,12 +163,18 @@ class Layout:
             n = len(self._start_flat)
             starts = self._start_flat[np.minimum((start_draws * n).astype(np.int64), n - 1)]
         targets = self._target_flat
+        first, end = self.target_span(starts)
         skip = np.searchsorted(targets, starts)
         start_is_target = targets[np.minimum(skip, len(targets) - 1)] == starts
-        count = len(targets) - start_is_target
-        index = np.minimum((target_draws * count).astype(np.int64), count - 1)
+        count = end - first - start_is_target
+        index = first + np.minimum((target_draws * count).astype(np.int64), count - 1)
         index += start_is_target & (index >= skip)
         return starts, targets[index]
+
+    def target_span(self, starts: np.ndarray) -> tuple[np.ndarray | int, np.ndarray | int]:
+        """The range of :attr:`target_flat` a start's target is drawn from: all of it here; a
+        :class:`LayoutSet` keeps each episode inside its start's layout."""
+        return 0, len(self._target_flat)
 
     def draw_episode(self, rng: np.random.Generator, random_start: bool) -> tuple[Cell, Cell]:
         """Draw an episode's start (``home`` unless ``random_start``) and its target, uniformly
@@ -200,6 +210,14 @@ class Layout:
             cr, cc = np.divmod(cells, cols)
             tr, tc = np.divmod(targets, cols)
             return np.abs(cr - tr) + np.abs(cc - tc)
+        if len(self._target_flat) * self.free.size <= MAX_TABLE_ENTRIES:
+            table, rank = self._distance_table()
+            rows = rank[targets]
+            if (rows >= 0).all():
+                missing = np.unique(targets[table[rows, 0] == -2])
+                for target in missing.tolist():
+                    table[rank[target]] = self._bfs(divmod(target, cols)).ravel()
+                return table[rows, cells].astype(np.int64)
         result = np.empty(len(cells), dtype=np.int64)
         for target in np.unique(targets):
             chosen = targets == target
@@ -207,14 +225,30 @@ class Layout:
             result[chosen] = dist[cells[chosen]]
         return result
 
+    def _distance_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """One row of shortest-path lengths per target cell (-2 until that target first comes
+        up), and each cell's row (-1 for cells that are not targets): a batch of episodes is one
+        gather."""
+        if "distance_table" not in self._cache:
+            table = np.full((len(self._target_flat), self.free.size), -2, dtype=np.int32)
+            rank = np.full(self.free.size, -1, dtype=np.int64)
+            rank[self._target_flat] = np.arange(len(self._target_flat))
+            self._cache.update(distance_table=table, target_rank=rank)
+        return self._cache["distance_table"], self._cache["target_rank"]
+
     def distance_map(self, source: Cell) -> np.ndarray:
         """Breadth-first-search step counts from ``source`` to every cell; -1 where unreachable.
 
         Computed with whole-array wavefronts and cached per source cell.
         """
         cached = self._distance_maps.get(source)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._bfs(source)
+            cached.setflags(write=False)
+            self._distance_maps[source] = cached
+        return cached
+
+    def _bfs(self, source: Cell) -> np.ndarray:
         dist = np.full(self.free.shape, -1, dtype=np.int32)
         frontier = np.zeros(self.free.shape, dtype=bool)
         frontier[source] = True
@@ -232,8 +266,6 @@ class Layout:
             dist[reached] = step
             seen |= reached
             frontier = reached
-        dist.setflags(write=False)
-        self._distance_maps[source] = dist
         return dist
 
     def shortest_path_length(self, start: Cell, target: Cell) -> int:
@@ -244,3 +276,85 @@ class Layout:
         cols = self.free.shape[1]
         cells = np.array([start[0] * cols + start[1]])
         return int(self.distances(cells, np.array([target[0] * cols + target[1]]))[0])
+
+    @property
+    def tile_rows(self) -> int:
+        """Rows from one layout's first row to the next's in a :class:`LayoutSet` (here the
+        whole grid and one more, so every cell is in tile 0)."""
+        return self.free.shape[0] + 1
+
+    @property
+    def tile_size(self) -> GridSize:
+        """The size of one layout: the whole grid here, one tile of a :class:`LayoutSet`."""
+        return self.size
+
+
+@dataclass(frozen=True, eq=False)
+class LayoutSet(Layout):
+    """Layouts of one size stacked into one grid, a row of shelves between each two, so that one
+    policy trains or is evaluated on many layouts at once. Every episode stays inside the layout
+    its start was drawn in (starts are drawn uniformly over all layouts' start cells)."""
+
+    tiles: tuple[Layout, ...] = ()
+
+    @classmethod
+    def stack(cls, tiles: list[Layout]) -> LayoutSet:
+        rows, cols = tiles[0].size
+        if any(tile.size != (rows, cols) for tile in tiles):
+            raise InvalidValueError("the layouts of a set must all have the same size")
+        gap = np.zeros((1, cols), dtype=bool)
+
+        def stacked(name: str) -> np.ndarray:
+            parts = [part for tile in tiles for part in (getattr(tile, name), gap)]
+            return np.concatenate(parts[:-1])
+
+        return cls(
+            free=stacked("free"),
+            start_mask=stacked("start_mask"),
+            target_mask=stacked("target_mask"),
+            home=tiles[0].home,
+            tiles=tuple(tiles),
+        )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        cells = self.tile_rows * self.free.shape[1]
+        bounds = np.arange(len(self.tiles) + 1) * cells
+        object.__setattr__(self, "_spans", np.searchsorted(self._target_flat, bounds))
+
+    @property
+    def tile_rows(self) -> int:
+        return self.tiles[0].size.rows + 1
+
+    @property
+    def tile_size(self) -> GridSize:
+        return self.tiles[0].size
+
+    @property
+    def is_open(self) -> bool:
+        return False
+
+    def _tile_of(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each flat cell's tile and its flat index inside that tile."""
+        return np.divmod(flat, self.tile_rows * self.free.shape[1])
+
+    def target_span(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tile, _ = self._tile_of(starts)
+        return self._spans[tile], self._spans[tile + 1]
+
+    def distances(self, cells: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        tile, local_targets = self._tile_of(targets)
+        _, local_cells = self._tile_of(cells)
+        result = np.empty(len(cells), dtype=np.int64)
+        for index in np.unique(tile):
+            chosen = tile == index
+            result[chosen] = self.tiles[index].distances(local_cells[chosen], local_targets[chosen])
+        return result
+
+    def distance_map(self, source: Cell) -> np.ndarray:
+        index, row = divmod(source[0], self.tile_rows)
+        dist = np.full(self.free.shape, -1, dtype=np.int32)
+        rows = self.tile_size.rows
+        top = index * self.tile_rows
+        dist[top : top + rows] = self.tiles[index].distance_map((row, source[1]))
+        return dist

@@ -82,10 +82,11 @@ class Shaper:
 
     def __init__(self, shaping: Shaping, layout: Layout, n: int) -> None:
         self.shaping, self.layout, self.n = shaping, layout, n
-        rows, cols = layout.size
+        rows, cols = layout.tile_size  # one layout's size where a set stacks several
         self.cols = cols
         self.norm = float(rows + cols)
         self.diagonal = float(np.hypot(rows - 1, cols - 1))
+        rows = layout.size.rows
         self.visited = None
         if "exploration" in shaping.kinds:
             if n * rows * cols > MAX_VISITED_CELLS:

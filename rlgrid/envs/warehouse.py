@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlgrid.envs.layout import Cell, Layout
+from rlgrid.envs.layout import Cell, Layout, LayoutSet
 from rlgrid.envs.moves import Action, next_cell
 from rlgrid.errors import InvalidValueError
 
@@ -36,7 +36,12 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         targets: ``"classic"`` (the seed's rule: never row 0 or column 0) or ``"anywhere"`` (any
             cell but the start).
         random_start: start each episode on a random cell instead of (0, 0).
-        max_steps: time limit in steps; default ``4 * (rows + cols)``.
+        layout: shelves, as a :class:`Layout` or ``map:FILE``, ``aisles:RxC`` or
+            ``random:RxC[:DENSITY]`` (see :mod:`rlgrid.envs.maps`); it sets the grid size, the
+            cells starts and targets come from, and the fixed start. ``layout_seed`` seeds
+            generated layouts; ``layouts`` > 1 stacks that many (seeds ``layout_seed`` on) into
+            one :class:`~rlgrid.envs.layout.LayoutSet`, each episode in one of them.
+        max_steps: time limit in steps; default ``4 * (rows + cols)`` (of one layout).
         render_mode: ``None``, ``"ansi"``, ``"rgb_array"`` or ``"human"``.
     """
 
@@ -53,8 +58,21 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         random_start: bool = False,
         max_steps: int | None = None,
         render_mode: str | None = None,
+        layout: str | Layout | None = None,
+        layout_seed: int = 0,
+        layouts: int = 1,
     ) -> None:
-        self.layout = Layout.open_grid(rows, cols, targets)
+        if layout is None:
+            self.layout = Layout.open_grid(rows, cols, targets)
+        elif isinstance(layout, Layout):
+            self.layout = layout
+        else:
+            from rlgrid.envs.maps import layout_from_spec
+
+            self.layout = layout_from_spec(layout, layout_seed, layouts)
+        if isinstance(self.layout, LayoutSet) and not random_start:
+            raise InvalidValueError("training on several layouts needs random starts")
+        rows, cols = self.layout.tile_size
         self.targets = targets
         if not isinstance(random_start, bool | np.bool_):
             raise InvalidValueError(f"random_start must be true or false, got {random_start!r}")
