@@ -139,8 +139,11 @@ class EnvSettings(_Strict):
             update: dict[str, Any] = {"grid": str(grid), "targets": self.targets or "classic"}
         else:
             grid = self.built_layout().tile_size
-            update = {"layout_seed": self.layout_seed or 0} if self.layout else {}
-            update["layouts"] = self.layouts or 1 if self.layout else None
+            generated = self.layout is not None
+            update = {
+                "layout_seed": (self.layout_seed or 0) if generated else None,
+                "layouts": (self.layouts or 1) if generated else None,
+            }
         return self.model_copy(
             update={
                 **update,

@@ -330,10 +330,6 @@ class LayoutSet(Layout):
     def tile_size(self) -> GridSize:
         return self.tiles[0].size
 
-    @property
-    def is_open(self) -> bool:
-        return False
-
     def _tile_of(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each flat cell's tile and its flat index inside that tile."""
         return np.divmod(flat, self.tile_rows * self.free.shape[1])

@@ -132,18 +132,30 @@ def layout_from_spec(spec: str, seed: int = 0, count: int = 1) -> Layout:
     """``map:FILE``, ``aisles:RxC`` or ``random:RxC[:DENSITY]`` (density 0.2 by default).
 
     ``count`` generated layouts (seeds ``seed`` to ``seed + count - 1``) make a
-    :class:`LayoutSet`. Generated layouts are cached, so every env made from the same spec shares
-    one layout and its shortest-path caches."""
+    :class:`LayoutSet`. Layouts are cached (a map per file version), so every env made from the
+    same spec shares one layout and its shortest-path table."""
     kind, _, rest = spec.partition(":")
     if kind == "map":
         if count != 1:
             raise MapError(f"layout {spec!r} is one map; several layouts need aisles or random")
-        return read_map(Path(rest))
+        path = Path(rest)
+        try:
+            changed = path.stat().st_mtime_ns
+        except OSError:
+            return read_map(path)  # the one-line error for a missing or unreadable file
+        return _read_unchanged(path.resolve(), changed)
     if kind not in ("aisles", "random"):
         raise MapError(f"unknown layout {spec!r}: use map:FILE, aisles:RxC or random:RxC[:DENSITY]")
     if count < 1:
         raise MapError(f"the number of layouts must be at least 1, got {count}")
     return _generated(spec, seed, count)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_unchanged(path: Path, modified: int) -> Layout:
+    """:func:`read_map` once per file version, so every env made from a map (each evaluation
+    during training, say) shares one layout and its shortest-path table."""
+    return read_map(path)
 
 
 @functools.lru_cache(maxsize=16)
