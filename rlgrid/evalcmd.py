@@ -26,6 +26,8 @@ def evaluate_command(
     seed: int | None,
     all_targets: bool,
     oracle: bool,
+    *,
+    trust_env_module: bool = False,
 ) -> EvalReport:
     """Evaluate ``run`` (on another floor where ``floor`` names one) and, with ``oracle``, the
     shortest-path oracle on the same episodes; without a run, the oracle alone on ``floor``."""
@@ -35,7 +37,7 @@ def evaluate_command(
         config = build_config(None, {"algo": "q-table", **flags}, {})
         agent, title = None, f"oracle on {config.env.label()}"
     else:
-        folder, config, agent = open_run(run)
+        folder, config, agent = open_run(run, trust_env_module=trust_env_module)
         moved = any(value is not None for value in floor.values())
         config = on_other_env(config, **floor)
         title = f"{folder} on {config.env.label()}" if moved else str(folder)

@@ -26,6 +26,8 @@ def render(
     record: Path | None,
     policy_map: str | None,
     target: str | None,
+    *,
+    trust_env_module: bool = False,
 ) -> None:
     from rlgrid import playback
 
@@ -46,7 +48,10 @@ def render(
         taken = play(env, fps, seed)
         Console().print(f"played {len(taken)} moves")
         return
-    env, policy, config, agent = _env_and_policy(run, env_id, floor)
+    for destination in (record, None if policy_map in (None, "-") else Path(policy_map)):
+        if destination is not None:
+            _check_destination(destination, "--record" if destination is record else "--policy-map")
+    env, policy, config, agent = _env_and_policy(run, env_id, floor, trust_env_module)
     if mode == "--policy-map":
         _policy_map(config, agent, env, policy_map, target, run)
         return
@@ -60,7 +65,21 @@ def render(
         Console().print(f"recorded {frames} frames to {record}", soft_wrap=True)
 
 
-def _env_and_policy(run: Path | None, env_id: str | None, floor: dict[str, object]):
+def _check_destination(path: Path, option: str) -> None:
+    """Refuse an output file that cannot be written before any work: a path that is a folder, or
+    one below a file. Missing folders are fine (they are created)."""
+    if path.is_dir():
+        raise InvalidValueError(f"{option} {path} is a folder: give a file name in it")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InvalidValueError(f"{option} {path}: {folder} is a file, not a folder")
+            return
+
+
+def _env_and_policy(
+    run: Path | None, env_id: str | None, floor: dict[str, object], trust_env_module: bool
+):
     if run is None:
         env = make_env(
             env_id or WAREHOUSE_ID,
@@ -72,7 +91,7 @@ def _env_and_policy(run: Path | None, env_id: str | None, floor: dict[str, objec
         raise InvalidValueError("a run brings its own env: drop --env")
     from rlgrid.training import make_config_env, on_other_env, open_run
 
-    _, config, agent = open_run(run)
+    _, config, agent = open_run(run, trust_env_module=trust_env_module)
     config = on_other_env(config, **floor)
     env = make_config_env(config, render_mode="rgb_array")
     return env, agent.act, config, agent

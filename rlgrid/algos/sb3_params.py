@@ -3,8 +3,11 @@ an algorithm's own table is used."""
 
 from __future__ import annotations
 
+import collections.abc
 import difflib
 import inspect
+import math
+import typing
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,7 +21,7 @@ class SB3Params(BaseModel):
     """rlgrid's keys for an SB3 algorithm; every other key is passed to the algorithm's
     constructor (``learning_rate``, ``n_steps``, ``gamma``, ...) and checked against it."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
     sb3_class: ClassVar[str]
 
     n_envs: int = Field(1, ge=1, le=4096)
@@ -32,15 +35,17 @@ class SB3Params(BaseModel):
 
     @model_validator(mode="after")
     def _known_constructor_arguments(self) -> SB3Params:
+        _check_finite("policy_kwargs", self.policy_kwargs)
         extras = dict(self.model_extra or {})
         if not extras:
             return self
         import stable_baselines3
 
         cls = getattr(stable_baselines3, self.sb3_class)
-        allowed = sorted(set(inspect.signature(cls.__init__).parameters) - _MANAGED)
+        parameters = inspect.signature(cls.__init__).parameters
+        allowed = sorted(set(parameters) - _MANAGED)
         allowed += [name for name in type(self).model_fields if name not in allowed]
-        for key in extras:
+        for key, value in extras.items():
             if key not in allowed or key in _MANAGED:
                 matches = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
@@ -48,10 +53,62 @@ class SB3Params(BaseModel):
                     f"{self.sb3_class} has no hyperparameter {key!r}{hint} "
                     f"(its own: {', '.join(allowed)})"
                 )
+            _check_value(key, value, parameters[key].annotation)
+        rate = extras.get("learning_rate")
+        if isinstance(rate, (int, float)) and not 0 < rate <= 1:
+            # SB3 takes any number; with 1e9 it trains without a word into a useless model
+            raise ValueError(
+                f"'learning_rate' = {rate!r} is outside (0, 1]; these optimizers take small steps "
+                "(SB3's defaults are 7e-4 for A2C, 3e-4 for PPO, 1e-4 for DQN)"
+            )
         return self
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+
+_SIMPLE = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _check_value(key: str, value: Any, annotation: Any) -> None:
+    """A constructor argument given in a config must have the type the constructor declares
+    where that is a plain bool, int, float or text (``float | Callable`` takes a float), and no
+    infinite or NaN number anywhere in it: SB3 checks neither, and fails much later."""
+    _check_finite(key, value)
+    options = typing.get_args(annotation) or (annotation,)
+    kinds = [kind for kind in options if kind in _SIMPLE]
+    others = [
+        kind
+        for kind in options
+        if kind not in _SIMPLE
+        and kind is not type(None)
+        and typing.get_origin(kind) is not collections.abc.Callable
+    ]
+    if not kinds or others:  # a class, a dict, a tuple ...: SB3 checks those itself
+        return
+    if any(_is(value, kind) for kind in kinds):
+        return
+    wanted = " or ".join(_SIMPLE[kind] for kind in kinds)
+    raise ValueError(f"{key!r} must be {wanted}, not {value!r}")
+
+
+def _is(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
+
+
+def _check_finite(key: str, value: Any) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{key!r} must be a finite number, not {value!r}")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_finite(key, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_finite(key, item)
 
 
 class A2CParams(SB3Params):

@@ -17,6 +17,16 @@ from rlgrid.cli.options import (
     floor_options,
 )
 
+TrustEnvModuleOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-env-module",
+        help="Allow the run's env id to name a module (module:ID) and import it, running its "
+        "code; without it such a run is refused.",
+    ),
+]
+"""Shared with ``rlgrid render`` (and ``rlgrid train --resume``)."""
+
 
 def eval_run(
     run: Annotated[
@@ -50,6 +60,7 @@ def eval_run(
         typer.Option("--random-start", help="Without RUN: start episodes on random cells."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    trust_env_module: TrustEnvModuleOption = False,
 ) -> None:
     """Play a trained agent greedily and compare its episodes with the shortest paths, on its
     own warehouse or another grid, map or layout (a policy that reads offset or offset+window works
@@ -69,7 +80,16 @@ def eval_run(
         raise typer.BadParameter(
             "a run brings its own starts: drop it", param_hint="--random-start"
         )
-    report = evalcmd.evaluate_command(run, floor, random_start, episodes, seed, all_targets, oracle)
+    report = evalcmd.evaluate_command(
+        run,
+        floor,
+        random_start,
+        episodes,
+        seed,
+        all_targets,
+        oracle,
+        trust_env_module=trust_env_module,
+    )
     if as_json:
         data = report.agent.to_dict() if report.agent is not None else None
         if report.oracle is not None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rlgrid.cli.eval import TrustEnvModuleOption
 from rlgrid.cli.options import (
     EnvOption,
     GridOption,
@@ -53,6 +54,7 @@ def render(
         str | None,
         typer.Option(metavar="R,C", help="Policy map target (default: farthest from the start)."),
     ] = None,
+    trust_env_module: TrustEnvModuleOption = False,
 ) -> None:
     """See the agent: a window (--human), text (--ansi), a recording (--record FILE.gif), a policy
     map (--policy-map FILE.png or -), or keyboard play (--play). ESC or closing the window stops.
@@ -87,4 +89,5 @@ def render(
         record=record,
         policy_map=policy_map,
         target=target,
+        trust_env_module=trust_env_module,
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import os
-import sys
 from typing import Any
 
 import gymnasium as gym
@@ -19,19 +17,26 @@ def resolve_env_id(env_id: str) -> str:
     """Check that gymnasium knows ``env_id`` and return it without any ``module:`` prefix.
 
     ``module:EnvId`` imports ``module`` first, as ``gymnasium.make`` does, so envs that a package
-    registers on import can be named without importing it by hand. The current folder is searched
-    too, as ``python -m`` would, so a user's own ``my_env.py`` works as ``my_env:MyEnv-v0``.
+    registers on import can be named without importing it by hand. The module must be importable
+    as it is (installed, or on ``PYTHONPATH``): the current folder is never added to ``sys.path``,
+    so a stray ``.py`` file where rlgrid runs is not imported by accident.
     """
     module, _, name = env_id.rpartition(":")
     if module:
-        if os.getcwd() not in sys.path:
-            sys.path.append(os.getcwd())
         try:
             importlib.import_module(module)
         except ImportError as error:
             raise InvalidValueError(
-                f"env {env_id!r}: cannot import module {module!r} ({error})"
+                f"env {env_id!r}: cannot import module {module!r} ({error}); it must be "
+                "importable: installed, or on PYTHONPATH (for a my_env.py in this folder: "
+                "PYTHONPATH=. rlgrid ...)"
             ) from None
+        except Exception as error:  # the module's own code failed: not rlgrid's bug
+            first = (str(error).strip().splitlines() or [""])[0]
+            raise RlgridError(
+                f"env {env_id!r}: importing module {module!r} failed: {type(error).__name__}: "
+                f"{first}"
+            ) from error
     if name in gym.registry:
         return name
     known = list(gym.registry)
