@@ -37,7 +37,9 @@ PARAMS: dict[str, type[BaseModel]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class EnvSettings(_Strict):
@@ -234,12 +236,18 @@ class TrainConfig(_Strict):
     """Budget in episodes (default 1000 when neither budget is set)."""
     timesteps: int | None = Field(None, ge=1)
     """Budget in environment steps."""
-    save_freq: int = Field(10_000, ge=1)
-    """Deep backends: write a checkpoint every this many steps."""
+    save_freq: int | None = Field(None, ge=1)
+    """Write a checkpoint every this many units of the budget (steps, or episodes for a q-table
+    episode budget); default 10000, and 1,000,000 for a q-table step budget (a q-table learns
+    about a million steps a second: every 10000 would be a hundred files a second)."""
     keep_checkpoints: int = Field(3, ge=1)
-    """Deep backends: how many of the newest checkpoints to keep (the best is kept apart)."""
+    """How many of the newest checkpoints to keep (the best model is kept apart)."""
     until_solved: bool = False
     """Stop once a periodic evaluation finds the task solved (see [eval])."""
+    threads: int | None = Field(None, ge=1, le=256)
+    """Deep backends: torch's thread count (default 1, which measured fastest here; see
+    rlgrid/threads.py); --threads overrides it. It changes speed, and float rounding only (weights
+    differ by about 1e-6): set it to repeat a run bit for bit."""
     env: EnvSettings = EnvSettings()
     shaping: ShapingSettings = ShapingSettings()
     eval: EvalSettings = EvalSettings()
@@ -262,6 +270,12 @@ class TrainConfig(_Strict):
         if self.episodes is not None and ALGOS[self.algo].budget == "timesteps":
             raise ValueError(f"{self.algo} counts its budget in timesteps: use timesteps")
         return self
+
+    def checkpoint_every(self) -> int:
+        """``save_freq``, or its default (see the field)."""
+        if self.save_freq is not None:
+            return self.save_freq
+        return 1_000_000 if ALGOS[self.algo].tabular_only and self.timesteps else 10_000
 
     @property
     def params(self) -> Any:
@@ -322,7 +336,8 @@ def read_preset(path: Path) -> dict[str, Any]:
 
 def parse_hp(pairs: list[str]) -> dict[str, Any]:
     """``--hp key=value`` pairs; values are TOML literals (``0.95``, ``true``, ``"text"``),
-    and a bare word that is not one is taken as text."""
+    and a bare word that is not one is taken as text. A value that starts like a TOML list,
+    table or string but does not parse is refused, rather than taken as text."""
     result: dict[str, Any] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
@@ -331,7 +346,11 @@ def parse_hp(pairs: list[str]) -> dict[str, Any]:
             raise InvalidValueError(f"--hp {pair!r}: expected key=value, e.g. --hp gamma=0.95")
         try:
             value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
+        except tomllib.TOMLDecodeError as error:
+            if text.strip()[:1] in ("[", "{", '"', "'"):
+                raise InvalidValueError(
+                    f"--hp {pair!r}: not a valid TOML value ({error}); e.g. --hp net_arch=[64,64]"
+                ) from None
             value = text.strip()
         result[key] = value
     return result
