@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from rlgrid.interrupts import STOP_SIGNALS
 from rlgrid.runs import write_atomic
 
 WINDOW = 100
@@ -82,41 +85,61 @@ class CurvePlotter:
 
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe()
-            self._process = context.Process(target=_serve, args=(child,), daemon=True)
+            self._process = context.Process(
+                target=_serve, args=(child, self._connection), daemon=True
+            )
             self._process.start()
+            child.close()  # the helper's end is the helper's: its death is then seen here
 
     def draw(self, **curve: Any) -> None:
-        """``learning_curve(**curve)``, in the helper when there is one; errors come back here."""
-        if self._connection is None:
-            learning_curve(**curve)
-            return
-        self._connection.send(curve)
-        error = self._connection.recv()
-        if error is not None:
-            raise RuntimeError(f"drawing the learning curve failed: {error}")
+        """``learning_curve(**curve)``, in the helper when there is one; errors come back here.
+        A helper that is gone (killed by someone) is replaced by drawing here."""
+        if self._connection is not None:
+            try:
+                self._connection.send(curve)
+                error = self._connection.recv()
+            except (OSError, EOFError):
+                self._connection = None
+            else:
+                if error is not None:
+                    raise RuntimeError(f"drawing the learning curve failed: {error}")
+                return
+        learning_curve(**curve)
 
     def __enter__(self) -> CurvePlotter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._connection is not None:
-            self._connection.send(None)
-            self._process.join(timeout=10)
+            with contextlib.suppress(OSError):
+                self._connection.send(None)
             self._connection = None
+        if self._process is not None:
+            self._process.join(timeout=10)
+            self._process = None
 
 
-def _serve(connection: Any) -> None:
+def _serve(connection: Any, parent_end: Any) -> None:
+    # The helper is the parent's: Ctrl+C and SIGTERM to the process group are the parent's to
+    # handle (it saves the run, then ends the helper). It ends when the parent goes, however:
+    # closing its copy of the parent's end lets it see the parent's death as end of file.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    parent_end.close()
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure  # noqa: F401  (imported now, while the parent trains)
 
-    while (curve := connection.recv()) is not None:
-        try:
-            learning_curve(**curve)
-            connection.send(None)
-        except Exception as error:  # reported by the parent, which has the error boundary
-            connection.send(f"{type(error).__name__}: {error}")
+    try:
+        while (curve := connection.recv()) is not None:
+            try:
+                learning_curve(**curve)
+                connection.send(None)
+            except Exception as error:  # reported by the parent, which has the error boundary
+                connection.send(f"{type(error).__name__}: {error}")
+    except (OSError, EOFError):
+        pass  # the parent is gone
 
 
 def _curve(run: Path, points: np.ndarray) -> np.ndarray | None:

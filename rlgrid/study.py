@@ -78,7 +78,7 @@ class Job:
 
     def train_args(self, spec: StudySpec) -> list[str]:
         args = ["train", "--algo", self.algo, *floor_flags(self.grid), "--reward", self.reward,
-                "--seed", str(self.seed)]  # fmt: skip
+                "--seed", str(self.seed), "--threads", "1"]  # fmt: skip
         if spec.timesteps:
             args += ["--timesteps", str(spec.timesteps)]
         if spec.until_solved:
@@ -142,11 +142,19 @@ class Study:
 
 
 def command_for(study: Study, job: Job, runs_dir: Path) -> list[str]:
-    """The rlgrid command for ``job``: resume its run where one exists, else train it anew."""
-    base = [sys.executable, "-m", "rlgrid"]
+    """The rlgrid command for ``job``: resume its run where one exists, else train it anew.
+
+    Workers start in isolated mode (``-I``): the current folder is not on their ``sys.path`` and
+    ``PYTHON*`` variables are ignored, so a ``numpy.py`` or an ``rlgrid`` folder where the study
+    runs is never imported instead of the real one (rlgrid comes from site-packages, an editable
+    install included)."""
     if (runs_dir / job.name / runs.MANIFEST).exists():
-        return [*base, "train", "--resume", str(runs_dir / job.name)]
-    return [*base, *job.train_args(study.spec), "--runs-dir", str(runs_dir), "--name", job.name]
+        return _worker(["train", "--resume", str(runs_dir / job.name), "--threads", "1"])
+    return _worker([*job.train_args(study.spec), "--runs-dir", str(runs_dir), "--name", job.name])
+
+
+def _worker(args: list[str]) -> list[str]:
+    return [sys.executable, "-Im", "rlgrid", *args]
 
 
 def _last_line(text: str) -> str:
@@ -159,12 +167,16 @@ _running_lock = threading.Lock()
 
 
 def run_local(study: Study, job: Job) -> Outcome:
+    # Each run in a session of its own: Ctrl+C in the terminal reaches the study alone, which
+    # passes exactly one SIGINT on (a run that got the terminal's and the study's would take the
+    # second as "stop at once" and keep only its newest checkpoint).
     process = subprocess.Popen(
         command_for(study, job, study.runs_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        start_new_session=True,
     )
     with _running_lock:
         _running.add(process)
@@ -215,7 +227,9 @@ def execute(
 
     executor = ThreadPoolExecutor(max_workers=workers)
     futures: set[Future] = {executor.submit(submit, job) for job in jobs}
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
@@ -231,7 +245,8 @@ def execute(
                 record(future.result())
         return False
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     executor.shutdown(wait=True)
     return True
 
@@ -262,10 +277,9 @@ def ray_task(args: list[str], name: str, files: dict[str, bytes] | None) -> tupl
         runs_dir.mkdir()
         if files is not None:
             _unpack(files, runs_dir / name)
-            command = [sys.executable, "-m", "rlgrid", "train", "--resume", str(runs_dir / name)]
+            command = _worker(["train", "--resume", str(runs_dir / name), "--threads", "1"])
         else:
-            command = [sys.executable, "-m", "rlgrid", *args, "--runs-dir", str(runs_dir),
-                       "--name", name]  # fmt: skip
+            command = _worker([*args, "--runs-dir", str(runs_dir), "--name", name])
         environment = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
         done = subprocess.run(
             command,

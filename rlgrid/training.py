@@ -6,6 +6,8 @@ algorithm fits the env's spaces, that the model fits in memory, that the device 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
 import time
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 
-from rlgrid import runs
+from rlgrid import runs, threads
 from rlgrid.algos.base import Agent, Hooks, Judgement
 from rlgrid.algos.registry import agent_class
 from rlgrid.config import TrainConfig, build_config
@@ -31,17 +33,19 @@ from rlgrid.envs.oracle import oracle_actions
 from rlgrid.envs.rewards import ShapedReward
 from rlgrid.errors import InvalidValueError
 from rlgrid.evaluation import EvalResult, evaluate, evaluate_batched
-from rlgrid.interrupts import StopRequests
+from rlgrid.interrupts import StopRequests, say
 from rlgrid.plots import CurvePlotter
 from rlgrid.runs import RunError
 
 
 class Reporter(Protocol):
-    """Live progress: ``start`` once, ``update`` as episodes finish, ``stop`` at the end."""
+    """Live progress: ``start`` once, ``update`` as episodes finish, ``stop`` at the end;
+    ``note`` prints a line (where a resumed run goes on from, warnings)."""
 
     def start(self, total: int, unit: str, done: int) -> None: ...
     def update(self, done: int, stats: dict[str, float]) -> None: ...
     def stop(self) -> None: ...
+    def note(self, text: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -120,55 +124,137 @@ def default_name(config: TrainConfig) -> str:
 def start(
     config: TrainConfig, runs_dir: Path, name: str | None, command: list[str], reporter: Reporter
 ) -> Outcome:
-    with CurvePlotter() as plotter:
+    with CurvePlotter() as plotter, StopRequests() as stop:
+        thread_record = threads.apply(config.threads)  # before torch loads
         env = make_config_env(config)
         solved_threshold(config)  # --until-solved needs a definition of solved before we start
         agent = agent_class(config.algo)(config, env)
+        stop.armed = True  # from here on a stop saves the run
         run_name = default_name(config) if name is None else name
         run = runs.create_run(runs_dir, run_name, numbered=name is None)
-        import tomli_w
+        with runs.RunLock(run, command):
+            import tomli_w
 
-        saved = config.to_toml_dict()
-        if config.env.map is not None:  # the run keeps its own copy of the map
-            runs.write_atomic(run / runs.MAP, Path(config.env.map).read_text())
-            saved["env"]["map"] = runs.MAP
-        runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(saved))
-        manifest = runs.new_manifest(command, config.seed, config.algo)
-        if hasattr(agent, "vec_env_kind"):
-            manifest["vec_env"] = agent.vec_env_kind
-        runs.write_json(run / runs.MANIFEST, manifest)
-        return _train(run, config, agent, manifest, [], reporter, plotter)
+            saved = config.to_toml_dict()
+            if config.env.map is not None:  # the run keeps its own copy of the map
+                runs.write_atomic(run / runs.MAP, Path(config.env.map).read_text())
+                saved["env"]["map"] = runs.MAP
+            runs.write_atomic(run / runs.CONFIG, tomli_w.dumps(saved))
+            manifest = runs.new_manifest(command, config.seed, config.algo)
+            manifest["threads"] = thread_record
+            if hasattr(agent, "vec_env_kind"):
+                manifest["vec_env"] = agent.vec_env_kind
+            runs.write_json(run / runs.MANIFEST, manifest)
+            metrics = runs.MetricsLog(run, keep=0)
+            return _train(run, config, agent, manifest, metrics, reporter, plotter, stop)
 
 
-def load_run_config(run: Path) -> TrainConfig:
-    return build_config(run / runs.CONFIG, {}, {})
+def load_run_config(run: Path, *, trust_env_module: bool = False) -> TrainConfig:
+    """The run's saved config. An env id with a ``module:`` prefix would import that module when
+    the env is made, running whatever code it holds: refused unless ``trust_env_module`` (the
+    ``--trust-env-module`` flag), so loading a run never imports what the run names."""
+    config = build_config(run / runs.CONFIG, {}, {})
+    module = config.env.id.rpartition(":")[0]
+    if module and not trust_env_module:
+        raise RunError(
+            f"{run / runs.CONFIG} names the env module {module!r}; loading a run never imports "
+            "what it names: pass --trust-env-module if you trust this run"
+        )
+    return config
 
 
-def open_run(path: Path) -> tuple[Path, TrainConfig, Any]:
+def open_run(path: Path, *, trust_env_module: bool = False) -> tuple[Path, TrainConfig, Any]:
     """Load a run's config and its model (the run's, or the model file ``path`` names), never
-    unpickling anything from the folder."""
+    unpickling anything from the folder, nor importing the env module its config names unless
+    ``trust_env_module``."""
     run, model = runs.find_run(path)
-    config = load_run_config(run)
+    config = load_run_config(run, trust_env_module=trust_env_module)
+    model = model or latest_model(run, config)
     agent = agent_class(config.algo).load(config, make_config_env(config), run, model)
     return run, config, agent
 
 
-def resume(path: Path, command: list[str], reporter: Reporter) -> Outcome:
-    run, _ = runs.find_run(path)
-    config = load_run_config(run)
-    manifest = runs.read_json(run / runs.MANIFEST)
-    if manifest.get("status") == "completed":
-        raise RunError(
-            f"{run} has already completed its {config.budget_label()} budget; "
-            "start a new run to train more"
-        )
-    with CurvePlotter() as plotter:
-        _, _, agent = open_run(run)
-        previous = runs.read_metrics(run)[: agent.episodes]
-        started = time.strftime("%Y-%m-%dT%H:%M:%S")
-        manifest["history"].append({"command": command, "started": started})
-        runs.update_manifest(run, manifest, status="running")
-        return _train(run, config, agent, manifest, previous, reporter, plotter)
+def saved_states(run: Path, config: TrainConfig) -> list[tuple[Path, dict[str, int] | None]]:
+    """The run's model file and checkpoints, newest first (by step; the model file first among
+    equals), each with the counters of its training state; those without one (unreadable, or
+    written by an older rlgrid) come last, with None."""
+    cls = agent_class(config.algo)
+    files = [run / cls.model_file]
+    files += reversed(runs.checkpoint_files(run, config.algo, cls.checkpoint_suffix))
+    found = [(path, cls.read_counters(path)) for path in files if path.is_file()]
+    return sorted(found, key=lambda state: -1 if state[1] is None else -state[1]["timesteps"])
+
+
+def latest_model(run: Path, config: TrainConfig) -> Path:
+    """The file holding the run's newest model: its model file, or after a crash (kill -9, a
+    second Ctrl+C) its newest checkpoint."""
+    states = saved_states(run, config)
+    return states[0][0] if states else run / agent_class(config.algo).model_file
+
+
+def resume(
+    path: Path,
+    command: list[str],
+    reporter: Reporter,
+    thread_count: int | None = None,
+    trust_env_module: bool = False,
+) -> Outcome:
+    """Go on training a run from its newest intact saved state: the model file of a stopped
+    run, or the newest checkpoint of one whose process died. ``thread_count`` overrides the
+    run's thread setting for this session (it does not change what is learned)."""
+    with CurvePlotter() as plotter, StopRequests() as stop:
+        run, _ = runs.find_run(path)
+        config = load_run_config(run, trust_env_module=trust_env_module)
+        thread_record = threads.apply(config.threads if thread_count is None else thread_count)
+        with runs.RunLock(run, command):
+            manifest = runs.read_manifest(run)
+            if manifest["status"] == "completed":
+                raise RunError(
+                    f"{run} has already completed its {config.budget_label()} budget; "
+                    "start a new run to train more"
+                )
+            for folder in (run, run / runs.CHECKPOINTS):
+                if folder.is_dir():
+                    runs.clean_temp_files(folder)
+            agent, note = _newest_agent(run, config)
+            suffix = type(agent).checkpoint_suffix  # a process killed after a write, before this
+            runs.prune_checkpoints(run, config.algo, suffix, config.keep_checkpoints)
+            if manifest["status"] == "running":  # we hold the lock: its writer is gone
+                note += " (the process that trained it died)"
+            _quietly(reporter.note, note)
+            stop.armed = True
+            metrics = runs.MetricsLog(run, keep=agent.episodes)
+            started = time.strftime("%Y-%m-%dT%H:%M:%S")
+            manifest["history"].append(
+                {"command": command, "started": started, "threads": thread_record}
+            )
+            runs.update_manifest(
+                run, manifest, status="running", episodes=agent.episodes, timesteps=agent.timesteps
+            )
+            return _train(run, config, agent, manifest, metrics, reporter, plotter, stop)
+
+
+def _newest_agent(run: Path, config: TrainConfig) -> tuple[Agent, str]:
+    """The agent of the newest saved state that loads, and a line saying where it goes on from.
+    States that do not load are skipped (and named); a run with no saved state at all (stopped
+    before its first checkpoint) starts over, one whose every state fails is refused."""
+    cls = agent_class(config.algo)
+    env = make_config_env(config)
+    states = saved_states(run, config)
+    skipped = []
+    for path, counters in states:
+        try:
+            if counters is None:
+                raise RunError(f"{path.name} carries no training state rlgrid can read")
+            agent = cls.load(config, env, run, path, resume=True)
+        except RunError as error:
+            skipped.append(str(error))
+            continue
+        note = f"resuming {run} from {path.relative_to(run)} at step {counters['timesteps']:,}"
+        return agent, "; ".join([*(f"skipped {text}" for text in skipped), note])
+    if states:
+        raise RunError(f"{run} has no saved state to resume from: {'; '.join(skipped)}")
+    return cls(config, env), f"resuming {run} from the start: it stopped before any checkpoint"
 
 
 def solved_threshold(config: TrainConfig) -> float | None:
@@ -250,45 +336,82 @@ def evaluation_of(
         env.close()
 
 
+def _quietly(write: Any, *args: Any) -> None:
+    """Progress and messages never stop training or saving: an output that went away (a closed
+    terminal, ``| tee`` killed by the same Ctrl+C) is given up."""
+    with contextlib.suppress(OSError, ValueError):
+        write(*args)
+
+
 def _train(
     run: Path,
     config: TrainConfig,
     agent: Agent,
     manifest: dict[str, Any],
-    previous: list[tuple],
+    metrics: runs.MetricsLog,
     reporter: Reporter,
     plotter: CurvePlotter,
+    stop: StopRequests,
 ) -> Outcome:
     unit = "episodes" if config.episodes is not None else "timesteps"
     total = int(config.episodes or config.timesteps or 0)
     seconds_before = float(manifest.get("seconds", 0.0))
     began = time.perf_counter()
-    last_report = [0.0]
+    clock = {"report": 0.0, "flush": 0.0}
+    written = [0]  # agent.rows already in metrics.csv
+
+    def flush() -> None:
+        rows = agent.rows.as_tuples(written[0])
+        metrics.append(rows)
+        written[0] += len(rows)
+        clock["flush"] = time.perf_counter()
+
+    def persist() -> None:
+        flush()
+        metrics.sync()
 
     def report(episodes: int, timesteps: int) -> None:
         now = time.perf_counter()
-        if now - last_report[0] < 0.1:
+        if now - clock["report"] < 0.1:
             return
-        last_report[0] = now
+        clock["report"] = now
+        if now - clock["flush"] > 1.0:
+            flush()
         stats = {**agent.rows.recent(), "timesteps": timesteps}
-        reporter.update(episodes if unit == "episodes" else timesteps, stats)
+        _quietly(reporter.update, episodes if unit == "episodes" else timesteps, stats)
 
-    reporter.start(total, unit, agent.episodes if unit == "episodes" else agent.timesteps)
+    def force(signal_name: str) -> None:
+        """A second Ctrl+C: the run stays as its newest checkpoint left it."""
+        last = agent.last_checkpoint
+        counters = (type(agent).read_counters(last) if last else None) or {}
+        runs.update_manifest(
+            run,
+            manifest,
+            status="interrupted",
+            signal=signal_name,
+            forced=True,
+            episodes=counters.get("episodes", 0),
+            timesteps=counters.get("timesteps", 0),
+        )
+        where = f"its checkpoint {last.name}" if last else "its start (no checkpoint yet)"
+        say(
+            f"stopped at once by a second {signal_name}; the run goes on from {where}.\n"
+            f"resume with: rlgrid train --resume {run}"
+        )
+
+    _quietly(reporter.start, total, unit, agent.episodes if unit == "episodes" else agent.timesteps)
+    stop.on_force = force
     try:
-        with StopRequests() as stop:
-            hooks = Hooks(
-                should_stop=lambda: stop.requested is not None,
-                report=report,
-                judge=lambda live: judge(config, live),
-            )
-            try:
-                spent = agent.learn(run, hooks)
-                signal_name = stop.requested
-            except KeyboardInterrupt:  # a second Ctrl+C: stop now, save what there is
-                spent, signal_name = False, "SIGINT"
-        reporter.stop()
+        hooks = Hooks(
+            should_stop=lambda: stop.requested is not None,
+            report=report,
+            persist=persist,
+            judge=lambda live: judge(config, live),
+        )
+        spent = agent.learn(run, hooks)
+        _quietly(reporter.stop)
+        persist()
         seconds = seconds_before + time.perf_counter() - began
-        _save(run, config, agent, previous, plotter)
         counters: dict[str, Any] = {
             "episodes": agent.episodes,
             "timesteps": agent.timesteps,
@@ -296,42 +419,72 @@ def _train(
         }
         if agent.solved_at is not None:
             counters["solved_at"] = agent.solved_at
+        agent.save(run)
         if not spent and agent.solved_at is None:
             runs.update_manifest(
-                run, manifest, status="interrupted", signal=signal_name, **counters
+                run, manifest, status="interrupted", signal=stop.requested, **counters
             )
-            return Outcome(run, "interrupted", **counters, evaluation=None, signal=signal_name)
-        result = evaluation_of(config, agent)
-        runs.write_json(
-            run / runs.EVALUATION,
-            {
-                "all_targets": every_target(config),
-                "seed": config.eval.seed,
-                "greedy": True,
-                "result": result.to_dict(),
-            },
-        )
-        runs.update_manifest(run, manifest, status="completed", **counters)
-        return Outcome(run, "completed", **counters, evaluation=result)
+            outcome = Outcome(
+                run, "interrupted", **counters, evaluation=None, signal=stop.requested
+            )
+        else:
+            result = evaluation_of(config, agent)
+            runs.write_json(
+                run / runs.EVALUATION,
+                {
+                    "all_targets": every_target(config),
+                    "seed": config.eval.seed,
+                    "greedy": True,
+                    "result": result.to_dict(),
+                },
+            )
+            runs.update_manifest(run, manifest, status="completed", **counters)
+            outcome = Outcome(run, "completed", **counters, evaluation=result)
+        _draw_curve(run, config, metrics.rows + agent.rows.as_tuples(), plotter, reporter)
+        return outcome
     except BaseException as error:
-        reporter.stop()
-        runs.update_manifest(
-            run, manifest, status="failed", error=f"{type(error).__name__}: {error}"
-        )
+        _quietly(reporter.stop)
+        problem = _disk_problem(error, run)
+        # The disk that failed the run may fail this write too; resuming needs neither.
+        with contextlib.suppress(OSError):
+            runs.update_manifest(
+                run,
+                manifest,
+                status="failed",
+                error=str(problem or f"{type(error).__name__}: {error}"),
+            )
+        if problem is not None:
+            raise problem from None
         raise
+    finally:
+        stop.on_force = None
+        with contextlib.suppress(OSError):
+            metrics.close()
 
 
-def _save(
-    run: Path, config: TrainConfig, agent: Agent, previous: list[tuple], plotter: CurvePlotter
+def _disk_problem(error: BaseException, run: Path) -> RunError | None:
+    """A full disk (or quota) while training: one line that says where, and that the run resumes
+    from its newest checkpoint once there is space."""
+    if not isinstance(error, OSError) or error.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return None
+    where = error.filename or run
+    return RunError(
+        f"cannot write {where}: {error.strerror}; the run is kept as of its newest checkpoint: "
+        f"free some space, then rlgrid train --resume {run}"
+    )
+
+
+def _draw_curve(
+    run: Path, config: TrainConfig, rows: list[tuple], plotter: CurvePlotter, reporter: Reporter
 ) -> None:
-    agent.save(run)
-    rows = previous + agent.rows.as_tuples()
-    runs.write_metrics(run, rows)
-    if rows:
-        columns = list(zip(*rows, strict=True))
-        optimal = np.array(columns[6]) if min(columns[6]) >= 0 else None
-        success = np.array([bool(s) for s in columns[4]]) if None not in columns[4] else None
-        floor = config.env.label() if is_warehouse(config.env.id) else ""
+    """The learning curve, drawn after the run is saved; a failure to draw it is a warning."""
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    optimal = np.array(columns[6]) if min(columns[6]) >= 0 else None
+    success = np.array([bool(s) for s in columns[4]]) if None not in columns[4] else None
+    floor = config.env.label() if is_warehouse(config.env.id) else ""
+    try:
         plotter.draw(
             path=run / runs.CURVE,
             title=f"{run.name}: {config.algo} on {config.env.id} {floor}".rstrip(),
@@ -340,3 +493,5 @@ def _save(
             optimal=optimal,
             returns=np.array(columns[3]) if success is None else None,
         )
+    except (OSError, RuntimeError) as error:
+        _quietly(reporter.note, f"warning: the learning curve was not drawn: {error}")

@@ -10,6 +10,10 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 os.environ.pop("RLGRID_DEBUG", None)
+# One torch thread, here (CliRunner trains in this process) and in every subprocess: tests run
+# beside other work, where torch's spinning threads slow a training many times over. Set before
+# torch is imported, which reads it then; rlgrid.threads takes it as the user's request.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,22 +55,59 @@ HEAVY_CHECK = (
 """Appended to code that sets sys.argv and imports app: prints the heavy modules it loaded."""
 
 
-def interrupt_training(args: list[str], ready) -> tuple[int, str]:
-    """Start ``python -m rlgrid ARGS``, send SIGINT once ``ready()`` is true, return its exit code
-    and stderr."""
+def interrupt_training(
+    args: list[str], ready, deadline: float = 600.0, sig: int | None = None
+) -> tuple[int, str]:
+    """Start ``python -m rlgrid ARGS`` in its own session, as a shell starts a job; once
+    ``ready()`` is true send SIGINT (or ``sig``) to its whole process group, as Ctrl+C in a
+    terminal does; return the exit code and stderr.
+
+    The test fails, with the process's stderr, when the process ends before ``ready()`` or
+    ``ready()`` is still false after ``deadline`` seconds (generous: a busy machine is slow), and
+    when the process does not end within ``deadline`` seconds of the signal. Output goes to files,
+    never to pipes nobody reads, which would block the process once full."""
     import signal
+    import tempfile
     import time
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rlgrid", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    deadline = time.time() + 120
-    while not ready() and time.time() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
-    return process.returncode, err
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+
+        def stderr() -> str:
+            err.seek(0)
+            return err.read().decode(errors="replace")
+
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rlgrid", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            start_new_session=True,
+        )
+        try:
+            end = time.monotonic() + deadline
+            while not ready():
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"rlgrid {' '.join(args)} ended (exit code {process.returncode}) before "
+                        f"it was ready to be interrupted; stderr:\n{stderr()}"
+                    )
+                if time.monotonic() > end:
+                    pytest.fail(
+                        f"rlgrid {' '.join(args)} was not ready to be interrupted after "
+                        f"{deadline:.0f} s; stderr:\n{stderr()}"
+                    )
+                time.sleep(0.05)
+            os.killpg(process.pid, signal.SIGINT if sig is None else sig)
+            try:
+                process.wait(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                pytest.fail(
+                    f"rlgrid {' '.join(args)} still ran {deadline:.0f} s after the signal; "
+                    f"stderr:\n{stderr()}"
+                )
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        return process.returncode, stderr()

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -24,3 +26,20 @@ def test_qtable_speed_script():
 def test_startup_script():
     out = run_script("benchmarks/startup.py", "--repeats", "1")
     assert "rlgrid --help" in out and "x python floor" in out
+
+
+@pytest.mark.slow
+def test_threads_script():
+    out = run_script("benchmarks/threads.py", "--quick", "--cases", "a2c 6x6 preset",
+                     "--conditions", "burner", "--policies", "1 thread,auto")  # fmt: skip
+    assert "a2c 6x6 preset" in out and "x best" in out
+    assert "auto: busy: worst" in out
+
+
+@pytest.mark.slow
+def test_chaos_script(tmp_path):
+    out = run_script("benchmarks/chaos.py", "--trials", "1", "--backends", "q-table",
+                     "--no-disk-full", "--out", str(tmp_path))  # fmt: skip
+    assert "q-table #0: ok" in out
+    table = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    assert table["overall"][1] == "1" and table["overall"][8] == "0"  # one trial, none lost

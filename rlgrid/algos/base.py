@@ -10,6 +10,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rlgrid.errors import RlgridError
+
+
+class DivergedError(RlgridError):
+    """Training produced non-finite weights or losses; the model is not saved."""
+
 
 @dataclass
 class EpisodeRows:
@@ -35,11 +41,14 @@ class EpisodeRows:
         self.shortest_path_length.append(int(shortest))
         self.shaped_return.append(float(shaped))
 
-    def as_tuples(self) -> list[tuple]:
-        """Rows in the column order of ``metrics.csv``."""
+    def __len__(self) -> int:
+        return len(self.episode)
+
+    def as_tuples(self, start: int = 0) -> list[tuple]:
+        """Rows from ``start`` on, in the column order of ``metrics.csv``."""
         columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
         extra = (self.epsilon, self.shortest_path_length, self.shaped_return)
-        return list(zip(*columns, *extra, strict=True))
+        return list(zip(*(column[start:] for column in (*columns, *extra)), strict=True))
 
     def recent(self, window: int = 100) -> dict[str, float]:
         """Means over the last ``window`` episodes, for progress lines."""
@@ -70,6 +79,8 @@ class Hooks:
     """Called with (episodes, timesteps) as episodes finish."""
     judge: Callable[[Any], Judgement] | None = None
     """Evaluates the agent; the deep backends call it every ``eval.freq`` steps."""
+    persist: Callable[[], None] = lambda: None
+    """Makes the episode rows so far durable; called before every checkpoint is written."""
 
 
 class Agent(Protocol):
@@ -77,11 +88,26 @@ class Agent(Protocol):
     episodes: int
     timesteps: int
     solved_at: dict | None
+    last_checkpoint: Path | None
+    """The newest checkpoint this agent wrote or was resumed from."""
 
     def learn(self, run: Path, hooks: Hooks) -> bool:
-        """Train until the budget is spent (True) or a hook stops it (False)."""
+        """Train until the budget is spent (True) or a hook stops it (False). Checkpoints
+        (every ``save_freq`` units of the budget) carry everything resuming needs."""
 
-    def save(self, run: Path) -> None: ...
+    def save(self, run: Path) -> None:
+        """Write the model file, with everything resuming needs, atomically."""
+
+    @staticmethod
+    def read_counters(path: Path) -> dict[str, int] | None:
+        """``timesteps`` and ``episodes`` of the state in a model file; None if it has none."""
+
+    @classmethod
+    def load(
+        cls, config: Any, env: Any, run: Path, model: Path | None = None, resume: bool = False
+    ) -> Agent:
+        """The agent of ``model`` (the run's model file by default); with ``resume`` its
+        training state too."""
 
     def act(self, obs: np.ndarray) -> int: ...
 

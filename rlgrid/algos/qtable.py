@@ -10,6 +10,7 @@ action, and the greedy policy used for evaluation takes the lowest action among 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from rlgrid import runs
 from rlgrid.algos.base import EpisodeRows, Hooks
 from rlgrid.algos.tabular import (
     IncompatibleError,
@@ -30,7 +32,7 @@ from rlgrid.algos.tabular import (
 from rlgrid.envs.batched import BatchedWarehouse, GymnasiumLanes, LaneStep, WarehouseLanes
 from rlgrid.envs.factory import make_env
 from rlgrid.envs.warehouse import WarehouseEnv
-from rlgrid.runs import RunError, check_model_file, read_json, write_atomic, write_json
+from rlgrid.runs import RunError, check_model_file, write_atomic
 
 if TYPE_CHECKING:
     from rlgrid.config import TrainConfig
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 class QTableParams(BaseModel):
     """Hyperparameters of tabular Q-learning (the seed's defaults)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
     learning_rate: float = Field(0.9, gt=0, le=1)
     """Step size alpha of each update."""
@@ -96,13 +98,16 @@ def train(
     rows: EpisodeRows,
     should_stop: Callable[[], bool],
     report: Callable[[int, int], None],
+    checkpoint: Callable[[], None] | None = None,
+    save_freq: int | None = None,
 ) -> bool:
     """Run Q-learning on ``q`` (states x actions, updated in place) until the budget is spent
     (``episodes`` or ``timesteps``, counted over the whole run) or ``should_stop()``.
 
     ``progress`` and ``rows`` carry on from an earlier call with the same budget. Returns True
     when the budget was spent. Episodes still running when training stops are dropped (their
-    updates stay in the table).
+    updates stay in the table). Every ``save_freq`` units of the budget ``checkpoint()`` is
+    called with ``progress`` holding the generator states to go on from there.
     """
     budget = episodes if episodes is not None else timesteps
     if progress.agent_rng is None:
@@ -133,6 +138,16 @@ def train(
     lane_shaped = np.zeros(n)
     lane_length = np.zeros(n, dtype=np.int64)
     states = table.index(obs)
+
+    def done_so_far() -> int:
+        return progress.episodes if episodes is not None else progress.timesteps
+
+    def snapshot() -> None:
+        progress.agent_rng = rng.bit_generator.state
+        progress.env_rngs = lanes.rng_states()
+
+    every = save_freq if checkpoint is not None and save_freq else None
+    next_save = (done_so_far() // every + 1) * every if every else None
 
     while active.any() and not should_stop():
         values = q[states]
@@ -178,26 +193,36 @@ def train(
             report(progress.episodes, progress.timesteps)
         if timesteps is not None and progress.timesteps >= timesteps:
             break
-    progress.agent_rng = rng.bit_generator.state
-    progress.env_rngs = lanes.rng_states()
+        if next_save is not None and done_so_far() >= next_save:
+            snapshot()
+            checkpoint()
+            next_save = (done_so_far() // every + 1) * every
+    snapshot()
     spent = progress.episodes >= episodes if episodes is not None else progress.timesteps >= budget
     return spent
 
 
 MODEL_FILE = "model.npz"
-META_FILE = "model.json"
-FORMAT = "rlgrid-q-table-1"
+FORMAT = "rlgrid-q-table-2"
 
 
-def save_model(run: Path, q: np.ndarray, table: TabularSpace, meta: dict) -> None:
-    """Write the table as ``model.npz`` (shape ``dims + (actions,)``) and ``model.json``."""
+def save_model(path: Path, q: np.ndarray, table: TabularSpace, state: dict) -> None:
+    """Write the table (shape ``dims + (actions,)``) and, in the same ``.npz``, the state that
+    resuming needs (``state``: JSON text, no pickle)."""
     buffer = io.BytesIO()
-    np.savez(buffer, q=q.reshape(*table.dims, q.shape[1]))
-    write_atomic(run / MODEL_FILE, buffer.getvalue())
-    write_json(
-        run / META_FILE,
-        {"format": FORMAT, "dims": list(table.dims), "low": list(table.low), **meta},
-    )
+    text = json.dumps({"format": FORMAT, "dims": list(table.dims), "low": list(table.low), **state})
+    np.savez(buffer, q=q.reshape(*table.dims, q.shape[1]), state=np.array(text))
+    write_atomic(path, buffer.getvalue())
+
+
+def read_state(path: Path) -> dict | None:
+    """The state saved beside a table; None when the file has none or cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            state = json.loads(str(archive["state"]))
+        return state if isinstance(state, dict) else None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def load_model(path: Path, table: TabularSpace, n_actions: int, env_label: str) -> np.ndarray:
@@ -241,6 +266,9 @@ def _first_line(error: BaseException) -> str:
 class QTableAgent:
     """A q-table with what it needs to learn, save, load and act greedily."""
 
+    model_file = MODEL_FILE
+    checkpoint_suffix = ".npz"
+
     def __init__(self, config: TrainConfig, env: gym.Env, q: np.ndarray | None = None) -> None:
         env_id = config.env.id
         if not isinstance(env.action_space, gym.spaces.Discrete):
@@ -263,6 +291,7 @@ class QTableAgent:
         self.progress = Progress()
         self.rows = EpisodeRows()
         self.solved_at = None
+        self.last_checkpoint: Path | None = None
 
     @property
     def episodes(self) -> int:
@@ -289,6 +318,14 @@ class QTableAgent:
         )
 
     def learn(self, run: Path, hooks: Hooks) -> bool:
+        def checkpoint() -> None:
+            hooks.persist()
+            count = self.episodes if self.config.episodes is not None else self.timesteps
+            path = runs.checkpoint_path(run, "q-table", count, ".npz")
+            self._write(path)
+            runs.prune_checkpoints(run, "q-table", ".npz", self.config.keep_checkpoints)
+            self.last_checkpoint = path
+
         return train(
             self.q,
             self.params,
@@ -301,6 +338,8 @@ class QTableAgent:
             rows=self.rows,
             should_stop=hooks.should_stop,
             report=hooks.report,
+            checkpoint=checkpoint,
+            save_freq=self.config.checkpoint_every(),
         )
 
     def act(self, obs: np.ndarray) -> int:
@@ -314,8 +353,11 @@ class QTableAgent:
         return self.q[self.table.index(obs)].max(axis=1)
 
     def save(self, run: Path) -> None:
+        self._write(run / MODEL_FILE)
+
+    def _write(self, path: Path) -> None:
         save_model(
-            run,
+            path,
             self.q,
             self.table,
             {
@@ -331,23 +373,41 @@ class QTableAgent:
             },
         )
 
+    @staticmethod
+    def read_counters(path: Path) -> dict[str, int] | None:
+        state = read_state(path)
+        try:
+            return {"timesteps": int(state["timesteps"]), "episodes": int(state["episodes"])}
+        except (KeyError, TypeError, ValueError):
+            return None
+
     @classmethod
     def load(
-        cls, config: TrainConfig, env: gym.Env, run: Path, model: Path | None = None
+        cls,
+        config: TrainConfig,
+        env: gym.Env,
+        run: Path,
+        model: Path | None = None,
+        resume: bool = False,
     ) -> QTableAgent:
         agent = cls(config, env, q=np.zeros((0, 0)))
-        agent.q = load_model(model or run / MODEL_FILE, agent.table, agent.n_actions, agent.label)
-        meta_path = run / META_FILE
-        if meta_path.exists():
-            meta = read_json(meta_path)
-            resume = meta.get("resume") if isinstance(meta, dict) else None
-            if isinstance(resume, dict):
-                agent.progress = Progress(
-                    episodes=int(meta.get("episodes", 0)),
-                    timesteps=int(meta.get("timesteps", 0)),
-                    agent_rng=resume.get("agent_rng"),
-                    env_rngs=resume.get("env_rngs"),
+        path = model or run / MODEL_FILE
+        agent.q = load_model(path, agent.table, agent.n_actions, agent.label)
+        if resume:
+            state = read_state(path)
+            saved = state.get("resume") if state is not None else None
+            if not isinstance(saved, dict):
+                raise RunError(
+                    f"{path} carries no training state (an older rlgrid wrote it); it can be "
+                    "evaluated but not resumed"
                 )
+            agent.progress = Progress(
+                episodes=int(state["episodes"]),
+                timesteps=int(state["timesteps"]),
+                agent_rng=saved.get("agent_rng"),
+                env_rngs=saved.get("env_rngs"),
+            )
+            agent.last_checkpoint = path if path.parent.name == runs.CHECKPOINTS else None
         return agent
 
 

@@ -8,7 +8,10 @@ stderr; exit codes are 1 for domain errors, 2 for usage errors, 130 for Ctrl+C. 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import errno
 import os
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -18,6 +21,7 @@ from typer.core import TyperGroup
 from rlgrid import __version__
 from rlgrid.cli import bench, check_env, compare, eval, render, train
 from rlgrid.errors import RlgridError
+from rlgrid.interrupts import STOP_SIGNALS, exit_interrupted
 
 DEBUG_VARIABLE = "RLGRID_DEBUG"
 
@@ -33,8 +37,27 @@ def _error_line(message: str) -> None:
     Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]error: {escape(message)}[/]")
 
 
+_VERBS = {"ENOSPC": "write", "EDQUOT": "write", "EFBIG": "write", "EROFS": "write",
+          "EACCES": "access", "EPERM": "access"}  # fmt: skip
+_ENVIRONMENT_ERRNOS = {getattr(errno, name): verb for name, verb in _VERBS.items()
+                       if hasattr(errno, name)}  # fmt: skip
+"""Errors of the machine rather than of rlgrid (a full disk, a read-only file system, missing
+permissions): one line each, exit 1, wherever they happen."""
+
+
+def _environment_problem(error: OSError) -> str:
+    """``cannot write runs/x/model.zip: No space left on device`` (the rename's target, where
+    there is one)."""
+    verb = _ENVIRONMENT_ERRNOS[error.errno]
+    name = error.filename2 if error.filename2 is not None else error.filename
+    what = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else "a file"
+    return f"cannot {verb} {what}: {error.strerror or os.strerror(error.errno)}"
+
+
 class RlgridGroup(TyperGroup):
-    """Runs a command and turns every way it can fail into one line and an exit code."""
+    """Runs a command and turns every way it can fail into one line and an exit code: rlgrid's
+    own errors, usage errors, and a full disk, read-only file system or missing permission
+    (``cannot write FILE: REASON``); anything else is an internal error."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra["standalone_mode"] = False
@@ -58,10 +81,14 @@ class RlgridGroup(TyperGroup):
         except Exception as error:
             if _debugging():
                 raise
-            _error_line(
-                f"internal error: {type(error).__name__}: {error} "
-                f"(set {DEBUG_VARIABLE}=1 to see the traceback, and please report it)"
-            )
+            if isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS:
+                _error_line(_environment_problem(error))
+            else:
+                first = (str(error).strip().splitlines() or [""])[0]  # one line, whatever it says
+                _error_line(
+                    f"internal error: {type(error).__name__}: {first} "
+                    f"(set {DEBUG_VARIABLE}=1 to see the traceback, and please report it)"
+                )
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -110,16 +137,37 @@ app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)
 
 
+def _standard_streams() -> None:
+    """Put /dev/null on a closed stdin, stdout or stderr (``rlgrid train 2>&-``): otherwise the
+    next file rlgrid opens gets that descriptor, and whatever a library writes to stderr would
+    land in it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+
+
 def main() -> None:
-    """The console script. It ends the process without the interpreter's teardown: with torch
-    loaded that teardown takes 0.5 to 0.8 s here, for nothing. Output is flushed and atexit
-    handlers run first; every file rlgrid writes is already complete (fsync, rename)."""
+    """The console script. Until a command handles stops itself (training saves its run), Ctrl+C
+    or SIGTERM ends the process at once with one line and exit 130.
+
+    It ends the process without the interpreter's teardown: with torch loaded that teardown
+    takes 0.5 to 0.8 s here, for nothing. Output is flushed and atexit handlers run first; every
+    file rlgrid writes is already complete (fsync, rename)."""
+    _standard_streams()
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, exit_interrupted)
     try:
         app(prog_name="rlgrid")
         code = 0
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
     atexit._run_exitfuncs()
     os._exit(code)

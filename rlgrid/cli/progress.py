@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
@@ -13,6 +12,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+from rlgrid.cli.output import console
 
 
 class RichReporter:
@@ -26,8 +27,9 @@ class RichReporter:
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console(stderr=True),
             transient=True,
+            auto_refresh=False,  # redrawn by update(): no thread writing to a pipe that broke
         )
         self.task = None
         self.started = 0.0
@@ -51,6 +53,10 @@ class RichReporter:
             + " (last 100)"
         )
         self.progress.update(self.task, completed=done, stats=text)
+        self.progress.refresh()
 
     def stop(self) -> None:
         self.progress.stop()
+
+    def note(self, text: str) -> None:
+        self.progress.console.print(text, soft_wrap=True, highlight=False)

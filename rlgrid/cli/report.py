@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.table import Table
 
+from rlgrid.cli.output import console
 from rlgrid.evaluation import EvalResult
+from rlgrid.interrupts import say
 from rlgrid.training import Outcome
 
 
@@ -48,13 +49,13 @@ def evaluation_table(result: EvalResult, **others: EvalResult) -> Table:
 
 
 def print_outcome(outcome: Outcome) -> None:
-    out, err = Console(), Console(stderr=True)
+    out = console()
     unit = f"{outcome.episodes:,} episodes ({outcome.timesteps:,} steps)"
     if outcome.status == "interrupted":
-        err.print(
-            f"[yellow]interrupted by {outcome.signal} after {unit}; the run is saved.[/]\n"
-            f"resume with: rlgrid train --resume {outcome.run}",
-            soft_wrap=True,
+        # Where the terminal still reads it: stderr, else stdout, else the terminal itself.
+        say(
+            f"interrupted by {outcome.signal} after {unit}; the run is saved.\n"
+            f"resume with: rlgrid train --resume {outcome.run}"
         )
         return
     out.print(f"trained {unit} in {outcome.seconds:.2f} s")
