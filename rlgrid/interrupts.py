@@ -84,5 +84,7 @@ class StopRequests:
         tb: TracebackType | None,
     ) -> None:
         for sig, handler in self._previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+            # After a stop the run is saved and the process is about to end with 130: a further
+            # Ctrl+C must not cut off the line that says how to resume.
+            signal.signal(sig, signal.SIG_IGN if self.requested else handler)  # type: ignore[arg-type]
         self._previous.clear()

@@ -9,6 +9,7 @@ training state it resumes from), ``checkpoints/``, ``metrics.csv`` (appended as 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -19,6 +20,7 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -307,12 +309,24 @@ class MetricsLog:
 
     def append(self, rows: list[tuple]) -> None:
         if rows:
-            self._stream.write(metrics_text(rows, header=False))
-            self._stream.flush()
+            with self._named_errors():
+                self._stream.write(metrics_text(rows, header=False))
+                self._stream.flush()
 
     def sync(self) -> None:
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
+        with self._named_errors():
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+
+    @contextlib.contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        """A full disk while appending says which file (a stream's OSError names none)."""
+        try:
+            yield
+        except OSError as error:
+            if error.filename is None:
+                error.filename = str(self.path)
+            raise
 
     def close(self) -> None:
         if not self._stream.closed:

@@ -241,11 +241,15 @@ def _newest_agent(run: Path, config: TrainConfig) -> tuple[Agent, str]:
     cls = agent_class(config.algo)
     env = make_config_env(config)
     states = saved_states(run, config)
-    skipped = []
+    skipped = [
+        f"{path.relative_to(run)} carries no training state rlgrid can read"
+        for path, counters in states
+        if counters is None
+    ]
     for path, counters in states:
+        if counters is None:
+            continue
         try:
-            if counters is None:
-                raise RunError(f"{path.name} carries no training state rlgrid can read")
             agent = cls.load(config, env, run, path, resume=True)
         except RunError as error:
             skipped.append(str(error))
@@ -381,9 +385,11 @@ def _train(
         _quietly(reporter.update, episodes if unit == "episodes" else timesteps, stats)
 
     def force(signal_name: str) -> None:
-        """A second Ctrl+C: the run stays as its newest checkpoint left it."""
-        last = agent.last_checkpoint
-        counters = (type(agent).read_counters(last) if last else None) or {}
+        """A second Ctrl+C: the run stays as its newest saved state left it."""
+        if manifest.get("status") == "completed":
+            return  # saved and evaluated already: nothing to go on from
+        states = [state for state in saved_states(run, config) if state[1] is not None]
+        path, counters = states[0] if states else (None, {})
         runs.update_manifest(
             run,
             manifest,
@@ -393,7 +399,7 @@ def _train(
             episodes=counters.get("episodes", 0),
             timesteps=counters.get("timesteps", 0),
         )
-        where = f"its checkpoint {last.name}" if last else "its start (no checkpoint yet)"
+        where = f"{path.relative_to(run)}" if path else "its start (nothing saved yet)"
         say(
             f"stopped at once by a second {signal_name}; the run goes on from {where}.\n"
             f"resume with: rlgrid train --resume {run}"

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from rlgrid import bench
@@ -50,6 +51,7 @@ def test_time_to_solve_counts_unsolved_runs_honestly():
     assert summary.medians() == (None, None)  # most seeds did not solve: no median time
 
 
+@pytest.mark.slow
 def test_rlgrid_solve_runs_a_whole_process():
     result = bench.rlgrid_solve("a2c", GridSize(4, 4), "default", 0, 20000, 300)
     assert result.solved_at is not None and result.solved_at <= 20000

@@ -23,6 +23,7 @@ def test_qtable_speed_script():
     assert "rlgrid q-table" in out and "12/12" in out
 
 
+@pytest.mark.slow
 def test_startup_script():
     out = run_script("benchmarks/startup.py", "--repeats", "1")
     assert "rlgrid --help" in out and "x python floor" in out

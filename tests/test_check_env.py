@@ -53,6 +53,7 @@ def test_the_seed_defects_make_it_fail():
     assert results["reaching the target"].status == SKIP
 
 
+@pytest.mark.slow
 def test_broken_env_fails_the_command_in_a_real_process(run_rlgrid):
     done = run_rlgrid("check-env", "--env", BROKEN, "--json")
     assert done.returncode == 1
@@ -74,6 +75,7 @@ def test_any_gymnasium_env_can_be_checked():
     assert result.exit_code == 1
 
 
+@pytest.mark.slow
 def test_table_output_names_every_check(run_rlgrid):
     done = run_rlgrid("check-env", "--grid", "3x3")
     assert done.returncode == 0, done.stderr

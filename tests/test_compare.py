@@ -22,6 +22,7 @@ def tiny_study(tmp_path_factory):
     return base / "tiny"
 
 
+@pytest.mark.slow
 def test_tiny_study_writes_every_file_with_the_right_rows(tiny_study):
     names = {p.name for p in tiny_study.iterdir()}
     assert names == {"study.json", "runs", "results.csv", "results.md", "learning_curves.png",
@@ -91,6 +92,7 @@ def test_unfinished_runs_are_resumed_not_restarted(tmp_path):
         Study.create_or_open(tmp_path, "s", other)
 
 
+@pytest.mark.slow
 def test_ray_backend_gives_the_same_table(tiny_study, tmp_path):
     pytest.importorskip("ray")
     result = compare(tmp_path, *TINY, "--name", "tiny", "--backend", "ray")
@@ -110,6 +112,7 @@ def test_bad_study_settings(tmp_path):
     assert result.exit_code == 2 and "unknown reward" in result.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_study_and_keeps_every_run(tmp_path):
     from tests.conftest import interrupt_training
 

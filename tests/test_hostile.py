@@ -193,6 +193,10 @@ def test_study_workers_never_import_from_the_current_folder(tmp_path):
         ("q-table", "learning_rate=inf", "finite number"),
         ("q-table", "gamma=nan", "finite number"),
         ("q-table", "gamma=abc", "valid number"),
+        ("a2c", "n_steps=0", "'n_steps' must be at least 1, not 0"),
+        ("dqn", "train_freq=0", "'train_freq' must be at least 1, not 0"),
+        ("dqn", "batch_size=0", "'batch_size' must be at least 1, not 0"),
+        ("a2c", "learning_rate=1e9", "'learning_rate' = 1000000000.0 is outside (0, 1]"),
     ],
 )
 def test_bad_hyperparameters_are_one_line_before_any_folder(tmp_path, algo, hp, message):

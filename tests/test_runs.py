@@ -153,6 +153,7 @@ def test_resume_goes_on_from_the_newest_intact_checkpoint(tmp_path):
     assert resumed.exit_code == 0, resumed.output
     step = int(middle.stem.split("_")[1])
     assert f"from checkpoints/{middle.name}" in resumed.stderr
+    assert f"skipped checkpoints/{newest.name} carries no training state" in resumed.stderr
     assert "the process that trained it died" in resumed.stderr
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "completed"
@@ -193,6 +194,7 @@ def test_a_training_that_diverges_stops_and_keeps_its_last_good_checkpoint(tmp_p
     assert evaluated.exit_code == 0, evaluated.output  # the good checkpoint is still there
 
 
+@pytest.mark.slow
 def test_dqn_checkpoints_carry_their_replay_buffer(tmp_path):
     from rlgrid.algos.sb3 import SB3Agent
     from rlgrid.training import load_run_config, make_config_env

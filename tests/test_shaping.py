@@ -93,6 +93,7 @@ def test_raw_metrics_are_logged_beside_shaped_ones(tmp_path):
     assert 0.0 <= found["mean_return"] <= 1.0  # raw: shaped returns go past both ends
 
 
+@pytest.mark.slow
 def test_shaping_solves_what_sparse_reward_does_not_in_the_same_budget(tmp_path):
     common = ["--algo", "a2c", "--grid", "12x12", "--targets", "anywhere", "--random-start",
               "--timesteps", "4000", "--seed", "1"]  # fmt: skip

@@ -164,6 +164,7 @@ def test_oracle_alone_is_exactly_optimal_on_generated_layouts():
         assert "1.000" in lines["optimality ratio"]
 
 
+@pytest.mark.slow
 def test_an_offset_window_policy_learns_aisles_and_acts_on_unseen_layouts(tmp_path):
     runs = tmp_path / "runs"
     preset = tmp_path / "aisles.toml"
@@ -234,6 +235,7 @@ def test_frames_draw_shelves(tmp_path):
     assert np.array_equal(first[cell // 2, 2 * cell + cell // 2], shelf[:3])
 
 
+@pytest.mark.slow
 def test_check_env_passes_on_a_map_through_a_real_process(run_rlgrid, tmp_path):
     write_map(tmp_path)
     done = run_rlgrid("check-env", "--map", "small.txt", "--random-start", "--json")

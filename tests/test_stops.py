@@ -346,6 +346,7 @@ def test_ctrl_c_with_tee_dead_first_saves_the_run_and_it_resumes(tmp_path, jobs)
     assert_completed(run, "episodes", QTABLE_EPISODES, tmp_path)
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_checkpoint_write_then_resume(tmp_path, jobs):
     """The OOM killer in the middle of writing a checkpoint: the resume goes on from the newest
     intact checkpoint, cleans the half-written file and finishes the budget."""

@@ -71,6 +71,7 @@ def test_run_folder_holds_what_the_readme_promises(tmp_path):
         assert model["q"].shape == (4, 4, 4, 4, 4)
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_other_seed_other_metrics(tmp_path):
     for name, seed in [("a", "1"), ("b", "1"), ("c", "2")]:
         result = train(
@@ -102,6 +103,7 @@ def test_saved_model_acts_like_the_live_one(tmp_path):
     assert len({live.act(s) for s in grid}) == 4
 
 
+@pytest.mark.slow
 def test_ten_by_ten_with_few_episodes_ends_promptly(tmp_path):
     # the seed's loop stalls here: unvisited states all read 0 and argmax walks LEFT forever
     result = train(tmp_path, "--grid", "10x10", "--episodes", "1000", "--n-envs", "1")
@@ -121,6 +123,7 @@ def test_ties_are_broken_at_random(tmp_path):
     assert sum(line.split(",")[4] == "True" for line in lines) >= 10
 
 
+@pytest.mark.slow
 def test_interrupted_run_saves_and_resumes(tmp_path):
     runs = tmp_path / "runs"
     run = runs / "q-table_6000000"
@@ -168,6 +171,7 @@ def test_resume_takes_no_other_settings(tmp_path):
     assert "drop --seed" in result.stderr
 
 
+@pytest.mark.slow
 def test_run_names_never_overwrite(tmp_path):
     for _ in range(3):
         assert train(tmp_path, "--episodes", "20").exit_code == 0

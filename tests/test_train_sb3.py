@@ -42,6 +42,7 @@ def test_learns_every_target_of_4x4_and_stops_when_solved(tmp_path, algo, budget
     assert (run / "best.zip").exists()
 
 
+@pytest.mark.slow
 def test_dqn_learns_something_measurable(tmp_path):
     from rlgrid.config import build_config
     from rlgrid.training import evaluation_of, make_config_env
@@ -92,6 +93,7 @@ def test_saved_model_acts_like_the_live_one(tmp_path):
     assert saved == {"timesteps": live.timesteps, "episodes": live.episodes}
 
 
+@pytest.mark.slow
 def test_checkpoints_sort_by_step_and_only_the_newest_are_kept(tmp_path):
     args = ["--algo", "a2c", "--grid", "4x4", "--timesteps", "6000", "--save-freq", "1000"]
     args += ["--n-envs", "1"]
@@ -106,6 +108,7 @@ def test_checkpoints_sort_by_step_and_only_the_newest_are_kept(tmp_path):
     assert json.loads(result.stdout)["episodes"] == 9
 
 
+@pytest.mark.slow
 def test_dqn_resume_restores_counters_schedule_and_replay_buffer(tmp_path):
     import tomli_w
 
@@ -142,6 +145,7 @@ def test_dqn_resume_restores_counters_schedule_and_replay_buffer(tmp_path):
     assert resumed.model.exploration_rate == pytest.approx(0.05)
 
 
+@pytest.mark.slow
 def test_interrupted_run_is_loadable_and_resumes(tmp_path):
     runs = tmp_path / "runs"
     run = runs / "a2c_9000"
@@ -199,6 +203,7 @@ def test_unsupported_combinations_fail_before_any_folder(tmp_path, args, message
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_a_crafted_model_zip_runs_no_code(tmp_path):
     assert train(tmp_path, "--algo", "a2c", "--grid", "4x4", "--timesteps", "500").exit_code == 0
     run = tmp_path / "runs" / "a2c_500"

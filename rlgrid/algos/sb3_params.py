@@ -70,11 +70,20 @@ class SB3Params(BaseModel):
 _SIMPLE = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
+_COUNTS = {"n_steps", "batch_size", "n_epochs", "buffer_size", "train_freq", "gradient_steps",
+           "target_update_interval"}  # fmt: skip
+"""Whole-number hyperparameters that must be at least 1 (SB3 fails on 0 deep inside training;
+DQN's ``gradient_steps = -1``, as many as steps collected, stays allowed)."""
+
+
 def _check_value(key: str, value: Any, annotation: Any) -> None:
     """A constructor argument given in a config must have the type the constructor declares
     where that is a plain bool, int, float or text (``float | Callable`` takes a float), and no
     infinite or NaN number anywhere in it: SB3 checks neither, and fails much later."""
     _check_finite(key, value)
+    count = key in _COUNTS and isinstance(value, int) and not isinstance(value, bool)
+    if count and value < 1 and not (key == "gradient_steps" and value == -1):
+        raise ValueError(f"{key!r} must be at least 1, not {value}")
     options = typing.get_args(annotation) or (annotation,)
     kinds = [kind for kind in options if kind in _SIMPLE]
     others = [
