@@ -14,18 +14,9 @@ from rlgrid.cli.options import (
     LayoutSeedOption,
     LayoutsOption,
     MapOption,
+    TrustEnvModuleOption,
     floor_options,
 )
-
-TrustEnvModuleOption = Annotated[
-    bool,
-    typer.Option(
-        "--trust-env-module",
-        help="Allow the run's env id to name a module (module:ID) and import it, running its "
-        "code; without it such a run is refused.",
-    ),
-]
-"""Shared with ``rlgrid render`` (and ``rlgrid train --resume``)."""
 
 
 def eval_run(

@@ -143,3 +143,14 @@ def floor_options(
     one (``None``: not given)."""
     options = warehouse_options(grid, None, False, None, map_file, layout, layout_seed, layouts)
     return {key: options[key] for key in ("grid", "map", "layout", "layout_seed", "layouts")}
+
+
+TrustEnvModuleOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-env-module",
+        help="Allow the run's env id to name a module (module:ID) and import it, running its "
+        "code; without it such a run is refused.",
+    ),
+]
+"""``rlgrid eval``, ``rlgrid render`` and ``rlgrid train --resume``."""

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from rlgrid.cli.eval import TrustEnvModuleOption
 from rlgrid.cli.options import (
     EnvOption,
     GridOption,
     LayoutOption,
     LayoutSeedOption,
     MapOption,
+    TrustEnvModuleOption,
     floor_options,
 )
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from rlgrid.cli.eval import TrustEnvModuleOption
 from rlgrid.cli.options import (
     EnvOption,
     GridOption,
@@ -20,6 +19,7 @@ from rlgrid.cli.options import (
     MaxStepsOption,
     RandomStartOption,
     TargetsOption,
+    TrustEnvModuleOption,
     warehouse_options,
 )
 
