@@ -394,23 +394,6 @@ def _describe_holder(data: bytes) -> str:
         return "another process"
 
 
-def is_held(run: Path) -> bool:
-    """Whether a living process trains ``run`` now."""
-    import fcntl
-
-    try:
-        fd = os.open(run / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def check_closed(run: Path) -> None:
     """A run folder is a closed world: a symbolic link in it (to a checkpoints folder elsewhere,
     say) is refused, so nothing rlgrid writes or cleans up lands outside the run."""

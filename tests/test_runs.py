@@ -19,6 +19,23 @@ def train(tmp_path, *args):
     return CliRunner().invoke(app, ["train", *args, "--runs-dir", str(tmp_path / "runs")])
 
 
+def is_held(run):
+    """Whether a living process holds ``run``'s lock now (what a second writer would meet)."""
+    import fcntl
+
+    try:
+        fd = os.open(run / runs.LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def rows(n, start=0):
     return [(i, 10 * (i + 1), 10, 1.0, True, None, 5, 1.0) for i in range(start, start + n)]
 
@@ -55,7 +72,7 @@ def test_a_metrics_field_over_the_csv_limit_is_one_line(tmp_path):
 
 def test_a_second_writer_is_refused_and_told_who_holds_the_run(tmp_path):
     holder = runs.RunLock(tmp_path, ["rlgrid", "train", "--resume", "x"])
-    assert runs.is_held(tmp_path)
+    assert is_held(tmp_path)
     code = (
         "import sys; from pathlib import Path; from rlgrid import runs\n"
         f"runs.RunLock(Path({str(tmp_path)!r}), ['second'])"
@@ -65,7 +82,7 @@ def test_a_second_writer_is_refused_and_told_who_holds_the_run(tmp_path):
     assert f"process {os.getpid()}" in done.stderr
     assert "rlgrid train --resume x" in done.stderr
     holder.release()
-    assert not runs.is_held(tmp_path)
+    assert not is_held(tmp_path)
     runs.RunLock(tmp_path, ["third"]).release()  # free again once the holder is gone
 
 
@@ -79,10 +96,10 @@ def test_the_lock_is_dropped_when_its_process_is_killed(tmp_path):
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=REPO
     )
     assert process.stdout.readline().strip() == "locked"
-    assert runs.is_held(tmp_path)
+    assert is_held(tmp_path)
     process.kill()
     process.wait()
-    assert not runs.is_held(tmp_path)
+    assert not is_held(tmp_path)
 
 
 def test_links_inside_a_run_are_refused(tmp_path):

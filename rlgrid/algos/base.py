@@ -41,9 +41,6 @@ class EpisodeRows:
         self.shortest_path_length.append(int(shortest))
         self.shaped_return.append(float(shaped))
 
-    def __len__(self) -> int:
-        return len(self.episode)
-
     def as_tuples(self, start: int = 0) -> list[tuple]:
         """Rows from ``start`` on, in the column order of ``metrics.csv``."""
         columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
