@@ -585,7 +585,7 @@ def test_one_ctrl_c_on_compare_is_one_ctrl_c_for_each_run(tmp_path, jobs):
     checkpoint."""
     runs = tmp_path / "s" / "runs"
     args = ["compare", "--algo", "a2c", "--grid", "6x6", "--reward", "sparse", "--seeds", "2",
-            "--timesteps", "400000", "--workers", "2", "--runs-dir", str(tmp_path),
+            "--timesteps", "4000000", "--workers", "2", "--runs-dir", str(tmp_path),
             "--name", "s"]  # fmt: skip
     job = jobs(args)
     before: dict[Path, int] = {}
