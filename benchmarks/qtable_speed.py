@@ -3,11 +3,12 @@ rlgrid's q-table, measured in one run. Medians of repeated trainings, in this pr
 
     python benchmarks/qtable_speed.py [--grid 10x10] [--repeats 3]
 
-The reference is the seed's env logic and its ``run_q`` training loop re-typed here (its pygame
-window, opened in the env's constructor even when not rendering, is left out: it costs start-up,
-not steps). It has no time limit, reseeds Python's ``random`` on every reset and takes the first of
-equal values, as the seed does. rlgrid trains with ``configs/qtable_<grid>.toml`` when it exists,
-else with the seed's hyperparameters and 64 episodes side by side.
+The reference is the seed's env logic and its ``run_q`` training loop, re-typed in
+``rlgrid/bench/seed_reference.py`` (its pygame window, opened in the env's constructor even when
+not rendering, is left out: it costs start-up, not steps). It has no time limit, reseeds Python's
+``random`` on every reset and takes the first of equal values, as the seed does. rlgrid trains
+with ``configs/qtable_<grid>.toml`` when it exists, else with the seed's hyperparameters and 64
+episodes side by side.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from rich.console import Console
 from rich.table import Table
 
 from rlgrid.algos.base import Hooks
-from rlgrid.algos.qtable import QTableAgent
+from rlgrid.algos.qtable.agent import QTableAgent
+from rlgrid.bench.seed_reference import seed_run_q
 from rlgrid.config import build_config
-from rlgrid.envs.layout import parse_grid
-from rlgrid.reference import seed_run_q
-from rlgrid.training import make_config_env
+from rlgrid.envs.grid import parse_grid
+from rlgrid.training.states import training_envs
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -56,12 +57,11 @@ def rlgrid_config(grid: str):
 
 def rlgrid_train(config, seed: int) -> tuple[np.ndarray, int, float]:
     config = config.model_copy(update={"seed": seed})
-    env = make_config_env(config)
-    agent = QTableAgent(config, env)
+    agent = QTableAgent(config, training_envs(config))
     start = time.perf_counter()
     agent.learn(Path("."), Hooks(should_stop=lambda: False, report=lambda episodes, steps: None))
     seconds = time.perf_counter() - start
-    rows, cols = env.unwrapped.layout.size
+    rows, cols = config.env.size
     return agent.q.reshape(rows, cols, rows, cols, 4), agent.progress.timesteps, seconds
 
 

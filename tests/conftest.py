@@ -1,8 +1,10 @@
 import os
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # Headless pygame for every test, in this process and in the subprocesses it starts.
@@ -111,3 +113,27 @@ def interrupt_training(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         return process.returncode, stderr()
+
+
+def brute_force_distances(free, source):
+    rows, cols = free.shape
+    dist = np.full(free.shape, -1)
+    dist[source] = 0
+    queue = deque([source])
+    while queue:
+        r, c = queue.popleft()
+        for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+            if 0 <= nr < rows and 0 <= nc < cols and free[nr, nc] and dist[nr, nc] < 0:
+                dist[nr, nc] = dist[r, c] + 1
+                queue.append((nr, nc))
+    return dist
+
+
+class CreatesAFile:
+    """Unpickling this creates a file: what a malicious model would do."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))

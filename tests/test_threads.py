@@ -77,6 +77,7 @@ def test_threads_is_allowed_with_resume(tmp_path):
     assert "keeps its own settings" in refused.stderr
 
 
+@pytest.mark.slow
 def test_qtable_training_with_threads_does_not_load_torch(tmp_path):
     code = (
         "import sys\n"

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from rlgrid.errors import RlgridError
+from rlgrid.evaluation import Judgement
+from rlgrid.runs import EpisodeRow
 
 
 class DivergedError(RlgridError):
@@ -41,11 +43,11 @@ class EpisodeRows:
         self.shortest_path_length.append(int(shortest))
         self.shaped_return.append(float(shaped))
 
-    def as_tuples(self, start: int = 0) -> list[tuple]:
-        """Rows from ``start`` on, in the column order of ``metrics.csv``."""
-        columns = (self.episode, self.timesteps, self.length, self.ret, self.success)
-        extra = (self.epsilon, self.shortest_path_length, self.shaped_return)
-        return list(zip(*(column[start:] for column in (*columns, *extra)), strict=True))
+    def records(self, start: int = 0) -> list[EpisodeRow]:
+        """Rows from ``start`` on, as the typed records of ``metrics.csv``."""
+        columns = (self.episode, self.timesteps, self.length, self.ret, self.success,
+                   self.epsilon, self.shortest_path_length, self.shaped_return)  # fmt: skip
+        return [EpisodeRow(*row) for row in zip(*(c[start:] for c in columns), strict=True)]
 
     def recent(self, window: int = 100) -> dict[str, float]:
         """Means over the last ``window`` episodes, for progress lines."""
@@ -60,16 +62,6 @@ class EpisodeRows:
 
 
 @dataclass
-class Judgement:
-    """A periodic evaluation: its result, whether the task counts as solved, and a score where
-    higher is better (to keep the best model)."""
-
-    result: Any
-    solved: bool
-    score: tuple
-
-
-@dataclass
 class Hooks:
     should_stop: Callable[[], bool]
     report: Callable[[int, int], None]
@@ -78,6 +70,37 @@ class Hooks:
     """Evaluates the agent; the deep backends call it every ``eval.freq`` steps."""
     persist: Callable[[], None] = lambda: None
     """Makes the episode rows so far durable; called before every checkpoint is written."""
+
+
+def counters_of(state: Any) -> dict[str, int] | None:
+    """``timesteps`` and ``episodes`` of a saved training state; None when it has none."""
+    try:
+        return {"timesteps": int(state["timesteps"]), "episodes": int(state["episodes"])}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class EnvMaker(Protocol):
+    """What an agent trains on, as its environment family provides it."""
+
+    env_id: str
+    label: str
+    """How messages name the env: ``the 6x6 warehouse``, ``CartPole-v1``."""
+
+    def spaces(self) -> tuple[Any, Any]:
+        """The (observation, action) spaces of the training envs."""
+
+    def make(self) -> Any:
+        """One training env (shaped, observing through its encoding)."""
+
+    def vec_env(self, n: int) -> tuple[Any, str] | None:
+        """The family's own batched SB3 VecEnv of ``n`` envs and its name, or None."""
+
+    def lanes(self, n: int) -> Any:
+        """``n`` episodes stepped together, for the q-table."""
+
+    def policy_kwargs(self) -> dict[str, Any]:
+        """Policy kwargs the observations need (a features extractor)."""
 
 
 class Agent(Protocol):
@@ -101,7 +124,7 @@ class Agent(Protocol):
 
     @classmethod
     def load(
-        cls, config: Any, env: Any, run: Path, model: Path | None = None, resume: bool = False
+        cls, config: Any, envs: EnvMaker, run: Path, model: Path | None = None, resume: bool = False
     ) -> Agent:
         """The agent of ``model`` (the run's model file by default); with ``resume`` its
         training state too."""

@@ -8,14 +8,9 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from rlgrid.algos.registry import algorithms_for_continuous_observations
-from rlgrid.errors import RlgridError
+from rlgrid.errors import IncompatibleError, setting
 
 BYTES_PER_VALUE = 8  # float64 values, as the seed's table
-
-
-class IncompatibleError(RlgridError):
-    """The algorithm cannot work on this env's spaces, or would not fit in memory."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +30,8 @@ class TabularSpace:
         return np.ravel_multi_index(tuple(values.T), self.dims)
 
 
-def tabular_space(space: gym.Space, env_id: str) -> TabularSpace:
-    """The table layout for ``space``, or an :class:`IncompatibleError` naming what fits."""
+def tabular_space(space: gym.Space) -> TabularSpace | None:
+    """The table layout for ``space``; None where a table cannot index it."""
     if isinstance(space, gym.spaces.Discrete):
         return TabularSpace((int(space.n),), (int(space.start),))
     if isinstance(space, gym.spaces.MultiDiscrete) and space.nvec.ndim == 1:
@@ -59,12 +54,7 @@ def tabular_space(space: gym.Space, env_id: str) -> TabularSpace:
             tuple(int(n) for n in space.high.astype(np.int64) - low + 1),
             tuple(int(v) for v in low),
         )
-    fits = algorithms_for_continuous_observations()
-    fitting = f"algorithms that fit: {', '.join(fits)}" if fits else "no rlgrid algorithm fits it"
-    raise IncompatibleError(
-        f"q-table needs a small discrete observation space, but {env_id} observes {space}; "
-        f"{fitting}"
-    )
+    return None
 
 
 def check_table_fits(table: TabularSpace, n_actions: int, limit_mb: float, label: str) -> int:
@@ -80,8 +70,7 @@ def check_table_fits(table: TabularSpace, n_actions: int, limit_mb: float, label
         raise IncompatibleError(
             f"a q-table for {label} needs {_human(size)} ({table.n_states:,} states x {n_actions} "
             f"actions x {BYTES_PER_VALUE} bytes), over the {_human(limit_mb * 2**20)} limit; use a "
-            "smaller grid, or raise the limit with --hp max_table_mb=N or max_table_mb in the "
-            "config's [q-table] table"
+            f"smaller grid, or raise the limit with {setting('q-table.max_table_mb')}=N"
         )
     return size
 

@@ -20,6 +20,8 @@ from typer.core import TyperGroup
 
 from rlgrid import __version__
 from rlgrid.cli import bench, check_env, compare, eval, render, train
+from rlgrid.cli.command import remember
+from rlgrid.cli.wording import flag
 from rlgrid.errors import RlgridError
 from rlgrid.interrupts import STOP_SIGNALS, exit_interrupted
 
@@ -61,6 +63,7 @@ class RlgridGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra["standalone_mode"] = False
+        remember(prog_name or "rlgrid", sys.argv[1:] if args is None else list(args))
         try:
             code = super().main(args, prog_name, **extra)
         except typer.TyperException as error:  # usage errors: bad option values, unknown commands
@@ -76,7 +79,7 @@ class RlgridGroup(TyperGroup):
         except RlgridError as error:
             if _debugging():
                 raise
-            _error_line(str(error))
+            _error_line(error.worded(flag))
             code = error.exit_code
         except Exception as error:
             if _debugging():

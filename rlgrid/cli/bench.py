@@ -1,13 +1,21 @@
-"""``rlgrid bench``: measure env throughput and time to solve, against the seed's env."""
+"""``rlgrid bench``: measure env throughput and time to solve, against the seed's env. The
+measuring is :mod:`rlgrid.bench`; this parses the options, shows progress and prints the tables.
+It exits 0 once the results are written, whether the targets were met or not."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rlgrid.cli.options import GridOption
+from rlgrid.cli.output import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rlgrid.bench.report import BenchReport
 
 
 def _list(text: str) -> list[str]:
@@ -58,25 +66,44 @@ def bench(
 
     Example: rlgrid bench --only env
     """
-    from rlgrid.benchreport import run_bench
-    from rlgrid.envs.layout import GridSize, parse_grid
+    from rlgrid.bench.report import PARTS, run_bench
+    from rlgrid.envs.grid import GridSize, parse_grid
 
-    if only not in (None, "env", "solve", "presets"):
+    if only is not None and only not in PARTS:
         raise typer.BadParameter("choose env, solve or presets", param_hint="--only")
     presets = [Path(text) for text in _list(preset)] if only == "presets" else []
     for path in presets:
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file", param_hint="--preset")
-    run_bench(
-        grid=grid or GridSize(10, 10),
-        repeats=repeats,
-        algos=_list(algo),
-        grids=[parse_grid(text) for text in _list(solve_grid)],
-        rewards=_list(reward),
-        seeds=seeds,
-        budget=budget,
-        reference_budget=reference_budget,
-        parts={"env", "solve"} if only is None else {only},
-        out=out,
-        presets=presets,
-    )
+    screen = console(width=120)
+    with screen.status("starting") as status:
+        report = run_bench(
+            grid=grid or GridSize(10, 10),
+            repeats=repeats,
+            algos=_list(algo),
+            grids=[parse_grid(text) for text in _list(solve_grid)],
+            rewards=_list(reward),
+            seeds=seeds,
+            budget=budget,
+            reference_budget=reference_budget,
+            parts={"env", "solve"} if only is None else {only},
+            out=out,
+            presets=presets,
+            progress=status.update,
+        )
+    _print_report(screen, report)
+
+
+def _print_report(screen: Console, report: BenchReport) -> None:
+    """Each section as a table, then where the results are."""
+    from rich.table import Table
+
+    for section in report.sections:
+        table = Table(title=section.title, title_justify="left")
+        for i, column in enumerate(section.columns):
+            table.add_column(column, justify="left" if i == 0 else "right")
+        for row in section.rows:
+            table.add_row(*row)
+        screen.print(table)
+    files = ", ".join(str(path) for path in report.files)
+    screen.print(f"results: {files}", soft_wrap=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from rlgrid.cli.options import (
-    DEFAULT_ENV,
     EnvOption,
     GridOption,
     LayoutOption,
@@ -42,32 +41,29 @@ def check_env(
     from rich.console import Console
     from rich.table import Table
 
-    from rlgrid.envcheck import FAIL, PASS, CheckTarget, results_to_json, run_checks
-    from rlgrid.envs.factory import env_kwargs, resolve_env_id
+    from rlgrid.checks import FAIL, PASS, CheckTarget, results_to_json, run_checks
+    from rlgrid.config import build_config
 
-    env = env or DEFAULT_ENV
-    kwargs = env_kwargs(
-        env,
-        warehouse_options(
-            grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
-        ),
+    options = warehouse_options(
+        grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
     )
-    target = CheckTarget(env_id=env, kwargs=kwargs, seed=seed)
-    resolve_env_id(env)
-    if "layout" in kwargs:  # a malformed map is one line, not ten failed checks
-        from rlgrid.envs.maps import layout_from_spec
-
-        layout_from_spec(kwargs["layout"], kwargs.get("layout_seed", 0), kwargs.get("layouts", 1))
+    given = {f"env.{key}": value for key, value in options.items() if value is not None}
+    # the settings of the env alone: the algorithm is a placeholder whose defaults (plain
+    # observations, the env's own reward) leave the env as it is
+    config = build_config(None, {"algo": "q-table", "env.id": env, **given}, {})
+    target = CheckTarget(config.env, seed=seed)
+    target.validate()  # an unknown id or a malformed floor is one line, not ten failed checks
     status_console = Console(stderr=True)
-    with status_console.status(f"checking {env}…", spinner="dots"):
+    with status_console.status(f"checking {target.env_id}…", spinner="dots"):
         results = run_checks(target)
     failed = [r for r in results if r.status == FAIL]
     if as_json:
         typer.echo(results_to_json(target, results))
     else:
         console = Console(soft_wrap=False)
-        described = " ".join(f"{k}={v}" for k, v in kwargs.items())
-        table = Table(title=f"check-env {env} {described}".rstrip(), title_justify="left")
+        described = " ".join(f"{key[4:]}={value}" for key, value in given.items())
+        title = f"check-env {target.env_id} {described}".rstrip()
+        table = Table(title=title, title_justify="left")
         table.add_column("check", no_wrap=True)
         table.add_column("result", no_wrap=True)
         table.add_column("detail", overflow="fold")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rlgrid.studies.compare import StudyReport
+    from rlgrid.studies.execute import Outcome
 
 
 class Backend(str, Enum):
@@ -58,15 +62,86 @@ def compare(
 
     Example: rlgrid compare --algo a2c,ppo --grid 6x6,10x10 --reward sparse,potential --seeds 3
     """
-    from rlgrid.comparecmd import compare_study, report_study
     from rlgrid.envs.maps import parse_floor
-    from rlgrid.study import StudySpec
+    from rlgrid.studies.compare import compare_study, report_study
+    from rlgrid.studies.spec import StudySpec
 
     if report is not None:
-        report_study(report)
-        return
+        _print_report(report_study(report))
+        return  # a rebuilt report exits 0, failed runs or not
     grids = [parse_floor(text) for text in _list(grid)]
     spec = StudySpec(_list(algo), grids, _list(reward), seeds, timesteps, until_solved)
-    code = compare_study(spec, name, runs_dir, workers, backend.value, address)
+    progress = _Progress()
+    result = compare_study(spec, name, runs_dir, workers, backend.value, address, progress)
+    _print_report(result)
+    code = _exit_code(result)
+    if code == INTERRUPTED:
+        progress.console.print(
+            "[yellow]interrupted: finished runs are kept; run the same command to resume[/]"
+        )
     if code:
         raise typer.Exit(code)
+
+
+INTERRUPTED = 130
+
+
+def _exit_code(report: StudyReport) -> int:
+    """0 when every run finished, 1 when one failed, 130 when Ctrl+C stopped the study."""
+    return {"finished": 0, "failed": 1, "interrupted": INTERRUPTED}[report.status.value]
+
+
+def _print_report(report: StudyReport) -> None:
+    """The summary table on stdout, then the failed runs and where the results are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140)
+    table = Table(title=f"study {report.folder}", title_justify="left")
+    for i, column in enumerate(report.columns):
+        table.add_column(column, justify="left" if i < 3 else "right")
+    for row in report.rows:
+        table.add_row(*row)
+    console.print(table)
+    for job_name, error in report.failures.items():
+        console.print(f"[red]failed[/] {job_name}: {error}", soft_wrap=True)
+    names = ", ".join(path.name for path in report.files)
+    console.print(f"results: {report.folder}/{names}", soft_wrap=True)
+
+
+class _Progress:
+    """A study's progress on stderr (a :class:`rlgrid.studies.compare.StudyListener`): how many
+    runs are kept and to run, then a bar that names each run as it ends."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]study[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}"), console=self.console, transient=True,
+        )  # fmt: skip
+        self.task: Any = None
+
+    def planned(self, kept: int, pending: int) -> None:
+        if kept:
+            self.console.print(f"{kept} finished runs kept, {pending} to run")
+
+    def started(self, pending: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("", total=pending)
+
+    def finished(self, outcome: Outcome) -> None:
+        self.progress.update(
+            self.task, advance=1, description=f"{outcome.job.name} {outcome.state}"
+        )
+
+    def stopped(self) -> None:
+        self.progress.stop()

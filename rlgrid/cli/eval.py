@@ -61,8 +61,8 @@ def eval_run(
     """
     from rich.console import Console
 
-    from rlgrid import evalcmd
     from rlgrid.cli.report import evaluation_table
+    from rlgrid.training.assess import evaluate_run
 
     floor = floor_options(grid, map_file, layout, layout_seed, layouts)
     if run is None and not oracle:
@@ -71,13 +71,13 @@ def eval_run(
         raise typer.BadParameter(
             "a run brings its own starts: drop it", param_hint="--random-start"
         )
-    report = evalcmd.evaluate_command(
+    report = evaluate_run(
         run,
         floor,
         random_start,
         episodes,
         seed,
-        all_targets,
+        all_targets or None,  # not given: as the run's own evaluation
         oracle,
         trust_env_module=trust_env_module,
     )

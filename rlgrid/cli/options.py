@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rlgrid.envs.layout import MAX_SIDE, GridSize, parse_grid
+from rlgrid.envs.grid import MAX_SIDE, GridSize, parse_grid
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.errors import InvalidValueError
 
@@ -121,7 +121,7 @@ def warehouse_options(
 ) -> dict[str, object]:
     """Warehouse options as config keys (``None``: not given)."""
     return {
-        "grid": str(grid) if grid is not None else None,
+        "grid": grid,
         "map": str(map_file) if map_file is not None else None,
         "layout": layout,
         "layout_seed": layout_seed,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,9 @@ from rlgrid.cli.options import (
     TrustEnvModuleOption,
     floor_options,
 )
+
+if TYPE_CHECKING:
+    from rlgrid.watch import Watched
 
 
 def render(
@@ -61,33 +65,57 @@ def render(
 
     Example: rlgrid render runs/a2c_781000 --record agent.gif
     """
-    from rlgrid import rendercmd
+    from rlgrid.cli.wording import flag
+    from rlgrid.watch import Mode, Request, watch
 
     modes = {
-        "--human": human, "--ansi": ansi, "--record": record is not None,
-        "--policy-map": policy_map is not None, "--play": play,
+        Mode.human: human, Mode.ansi: ansi, Mode.record: record is not None,
+        Mode.policy_map: policy_map is not None, Mode.play: play,
     }  # fmt: skip
-    chosen = [name for name, on in modes.items() if on]
+    chosen = [mode for mode, on in modes.items() if on]
     if len(chosen) != 1:
         raise typer.BadParameter(
             "choose one of --human, --ansi, --record FILE, --policy-map FILE or --play"
-            + (f" (got {', '.join(chosen)})" if chosen else ""),
+            + (f" (got {', '.join(flag(mode.value) for mode in chosen)})" if chosen else ""),
             param_hint="mode",
         )
     if (policy_map is not None) and run is None:
         raise typer.BadParameter("a policy map needs a trained RUN", param_hint="--policy-map")
     if target is not None and policy_map is None:
         raise typer.BadParameter("--target goes with --policy-map", param_hint="--target")
-    rendercmd.render(
-        mode=chosen[0],
-        run=run,
-        env_id=env,
-        floor=floor_options(grid, map_file, layout, layout_seed),
-        episodes=episodes,
-        fps=fps,
-        seed=seed,
-        record=record,
-        policy_map=policy_map,
-        target=target,
-        trust_env_module=trust_env_module,
+    mode = chosen[0]
+    output = record if mode is Mode.record else None
+    if mode is Mode.policy_map and policy_map != "-":
+        output = Path(policy_map)
+    done = watch(
+        Request(
+            mode=mode,
+            run=run,
+            env_id=env,
+            floor=floor_options(grid, map_file, layout, layout_seed),
+            episodes=episodes,
+            fps=fps,
+            seed=seed,
+            output=output,
+            target=target,
+            trust_env_module=trust_env_module,
+        )
     )
+    _report(done)
+
+
+def _report(done: Watched) -> None:
+    """One line on what was done (nothing after watching); a policy map as text is printed
+    whole."""
+    from rlgrid.cli.output import console
+    from rlgrid.watch import Mode
+
+    if done.mode is Mode.play:
+        console().print(f"played {len(done.moves)} moves")
+    elif done.mode is Mode.record:
+        console().print(f"recorded {done.shown} frames to {done.output}", soft_wrap=True)
+    elif done.map_text is not None:
+        sys.stdout.write(done.map_text)
+    elif done.picture_size is not None:
+        width, height = done.picture_size
+        console().print(f"policy map ({width}x{height}) written to {done.output}", soft_wrap=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from rlgrid.cli.command import typed_command
 from rlgrid.cli.options import (
     EnvOption,
     GridOption,
@@ -153,7 +153,7 @@ def train(
     from rlgrid.cli.report import print_outcome
     from rlgrid.config import build_config, parse_hp
 
-    command = ["rlgrid", *sys.argv[1:]]
+    command = typed_command()
     if resume is not None:
         given = [
             flag

@@ -6,16 +6,13 @@ all read it, so blocked cells (shelves) need no change to any of them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
+from rlgrid.envs.actions import MOVES
+from rlgrid.envs.grid import GridSize, check_grid_size
 from rlgrid.errors import InvalidValueError
-
-MAX_SIDE = 1024
-"""The largest number of rows or columns a grid may have."""
 
 TARGET_PLACEMENTS = ("classic", "anywhere")
 """``classic``: the seed tutorial's rule, never in row 0 or column 0. ``anywhere``: any free cell
@@ -26,42 +23,6 @@ Cell = tuple[int, int]
 MAX_TABLE_ENTRIES = 2**25
 """Layouts with at most this many (target cell, cell) pairs keep all their shortest-path
 lengths in one table (int32, 128 MiB at most); bigger ones keep one map per target."""
-
-_GRID_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
-
-
-class GridSize(NamedTuple):
-    rows: int
-    cols: int
-
-    def __str__(self) -> str:
-        return f"{self.rows}x{self.cols}"
-
-
-def check_grid_size(rows: object, cols: object) -> GridSize:
-    """Return ``GridSize(rows, cols)`` or raise :class:`InvalidValueError` saying what is wrong."""
-    for name, value in (("rows", rows), ("cols", cols)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise InvalidValueError(f"grid {name} must be an integer, got {value!r}")
-        if not 1 <= value <= MAX_SIDE:
-            raise InvalidValueError(f"grid {name} must be between 1 and {MAX_SIDE}, got {value}")
-    if rows * cols < 2:
-        raise InvalidValueError("a 1x1 grid has no room for both a start and a target cell")
-    return GridSize(int(rows), int(cols))
-
-
-def parse_grid(text: str) -> GridSize:
-    """Parse grid text ``RxC`` (rows x cols), e.g. ``6x6``, ``4x5``, ``10 X 10``."""
-    match = _GRID_TEXT.match(text)
-    if match is None:
-        raise InvalidValueError(
-            f"invalid grid {text!r}: expected ROWSxCOLS such as 6x6 or 4x5 "
-            f"(each side 1 to {MAX_SIDE})"
-        )
-    try:
-        return check_grid_size(int(match[1]), int(match[2]))
-    except InvalidValueError as error:
-        raise InvalidValueError(f"invalid grid {text!r}: {error}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,8 +150,6 @@ class Layout:
         """``next[cell * 4 + action]``: the flat cell each action leads to (blocked moves stay)."""
         table = self._cache.get("transitions")
         if table is None:
-            from rlgrid.envs.moves import MOVES
-
             rows, cols = self.free.shape
             r, c = np.divmod(np.arange(rows * cols), cols)
             table = np.empty((rows * cols, len(MOVES)), dtype=np.int64)
@@ -287,70 +246,3 @@ class Layout:
     def tile_size(self) -> GridSize:
         """The size of one layout: the whole grid here, one tile of a :class:`LayoutSet`."""
         return self.size
-
-
-@dataclass(frozen=True, eq=False)
-class LayoutSet(Layout):
-    """Layouts of one size stacked into one grid, a row of shelves between each two, so that one
-    policy trains or is evaluated on many layouts at once. Every episode stays inside the layout
-    its start was drawn in (starts are drawn uniformly over all layouts' start cells)."""
-
-    tiles: tuple[Layout, ...] = ()
-
-    @classmethod
-    def stack(cls, tiles: list[Layout]) -> LayoutSet:
-        rows, cols = tiles[0].size
-        if any(tile.size != (rows, cols) for tile in tiles):
-            raise InvalidValueError("the layouts of a set must all have the same size")
-        gap = np.zeros((1, cols), dtype=bool)
-
-        def stacked(name: str) -> np.ndarray:
-            parts = [part for tile in tiles for part in (getattr(tile, name), gap)]
-            return np.concatenate(parts[:-1])
-
-        return cls(
-            free=stacked("free"),
-            start_mask=stacked("start_mask"),
-            target_mask=stacked("target_mask"),
-            home=tiles[0].home,
-            tiles=tuple(tiles),
-        )
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        cells = self.tile_rows * self.free.shape[1]
-        bounds = np.arange(len(self.tiles) + 1) * cells
-        object.__setattr__(self, "_spans", np.searchsorted(self._target_flat, bounds))
-
-    @property
-    def tile_rows(self) -> int:
-        return self.tiles[0].size.rows + 1
-
-    @property
-    def tile_size(self) -> GridSize:
-        return self.tiles[0].size
-
-    def _tile_of(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each flat cell's tile and its flat index inside that tile."""
-        return np.divmod(flat, self.tile_rows * self.free.shape[1])
-
-    def target_span(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        tile, _ = self._tile_of(starts)
-        return self._spans[tile], self._spans[tile + 1]
-
-    def distances(self, cells: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        tile, local_targets = self._tile_of(targets)
-        _, local_cells = self._tile_of(cells)
-        result = np.empty(len(cells), dtype=np.int64)
-        for index in np.unique(tile):
-            chosen = tile == index
-            result[chosen] = self.tiles[index].distances(local_cells[chosen], local_targets[chosen])
-        return result
-
-    def distance_map(self, source: Cell) -> np.ndarray:
-        index, row = divmod(source[0], self.tile_rows)
-        dist = np.full(self.free.shape, -1, dtype=np.int32)
-        rows = self.tile_size.rows
-        top = index * self.tile_rows
-        dist[top : top + rows] = self.tiles[index].distance_map((row, source[1]))
-        return dist

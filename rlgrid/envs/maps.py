@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rlgrid.envs.layout import MAX_SIDE, Layout, LayoutSet, parse_grid
+from rlgrid.envs.grid import MAX_SIDE, parse_grid
+from rlgrid.envs.layout import Layout
+from rlgrid.envs.layout_set import LayoutSet
 from rlgrid.errors import MapError
 
 MAP_CHARACTERS = "#.ST"
@@ -192,15 +194,6 @@ def parse_floor(text: str) -> str:
         return f"map:{path}"
     layout_from_spec(text)
     return text
-
-
-def floor_flags(floor: str) -> list[str]:
-    """The ``rlgrid train`` flags that choose a floor from :func:`parse_floor`."""
-    if ":" not in floor:
-        return ["--grid", floor]
-    if floor.startswith("map:"):
-        return ["--map", floor[4:]]
-    return ["--layout", floor]
 
 
 def floor_label(floor: str) -> str:

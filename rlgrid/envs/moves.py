@@ -1,25 +1,11 @@
-"""The robot's actions and how a move changes its cell on a layout."""
+"""How a move changes the robot's cell on a layout."""
 
 from __future__ import annotations
 
-from enum import IntEnum
-
+from rlgrid.envs.actions import MOVES, Action
 from rlgrid.envs.layout import Cell, Layout
 
-
-class Action(IntEnum):
-    LEFT = 0
-    DOWN = 1
-    RIGHT = 2
-    UP = 3
-
-
-MOVES: dict[int, Cell] = {
-    Action.LEFT: (0, -1),
-    Action.DOWN: (1, 0),
-    Action.RIGHT: (0, 1),
-    Action.UP: (-1, 0),
-}
+__all__ = ["MOVES", "Action", "next_cell"]
 
 
 def next_cell(layout: Layout, cell: Cell, action: int) -> Cell:

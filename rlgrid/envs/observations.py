@@ -14,8 +14,9 @@ position parts, and the map parts that let a policy see shelves.
 | planes   | the whole map as three planes: shelves, robot, target   | no               |
 
 The parts are concatenated into one float vector in that order; ``planes`` comes last so that a
-convolutional features extractor (:mod:`rlgrid.algos.features`) can cut it off and reshape it.
-On a :class:`~rlgrid.envs.layout.LayoutSet` the planes show the robot's own layout.
+convolutional features extractor (:mod:`rlgrid.families.warehouse.features`) can cut it off and
+reshape it. On a :class:`~rlgrid.envs.layout_set.LayoutSet` the planes show the robot's own
+layout.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlgrid.envs.layout import Cell, Layout, LayoutSet
+from rlgrid.envs.layout import Cell, Layout
+from rlgrid.envs.layout_set import LayoutSet
 from rlgrid.envs.moves import Action, next_cell
 from rlgrid.errors import InvalidValueError
 

@@ -1,0 +1,93 @@
+"""Building an SB3 model from a run's config: the algorithm's class, its device, its policy's
+kwargs (names turned into classes, the features extractor the observations need) and the VecEnv
+it steps (the family's own batched env where there is one)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import stable_baselines3 as sb3
+import torch
+from stable_baselines3.common.env_util import make_vec_env
+
+from rlgrid.algos.base import EnvMaker
+from rlgrid.errors import InvalidValueError, RlgridError, setting
+
+if TYPE_CHECKING:
+    from rlgrid.config import TrainConfig
+
+_CLASSES = {"a2c": sb3.A2C, "dqn": sb3.DQN, "ppo": sb3.PPO}
+_OPTIMIZERS = {name: getattr(torch.optim, name) for name in ("Adam", "AdamW", "RMSprop", "SGD")}
+_ACTIVATIONS = {
+    name: getattr(torch.nn, name) for name in ("ReLU", "Tanh", "ELU", "LeakyReLU", "GELU", "SiLU")
+}
+
+
+class ExponentialExploration:
+    """epsilon = final + (initial - final) * exp(-steps / decay_steps)."""
+
+    def __init__(self, model: Any, initial: float, final: float, decay_steps: int) -> None:
+        self.model, self.initial, self.final, self.decay = model, initial, final, decay_steps
+
+    def __call__(self, progress_remaining: float) -> float:
+        steps = self.model.num_timesteps
+        return self.final + (self.initial - self.final) * math.exp(-steps / self.decay)
+
+
+def device(name: str) -> str:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RlgridError(
+            f"{setting('device')} cuda: torch {torch.__version__} sees no CUDA GPU here; "
+            "use cpu or auto"
+        )
+    return name
+
+
+def policy_kwargs(params: Any, envs: EnvMaker) -> dict[str, Any]:
+    """The policy's kwargs: the config's, with names turned into classes, and the map-planes
+    features extractor where the observation carries planes."""
+    kwargs = dict(params.policy_kwargs or {})
+    for key, value in envs.policy_kwargs().items():
+        kwargs.setdefault(key, value)
+    for key, table in (("optimizer_class", _OPTIMIZERS), ("activation_fn", _ACTIVATIONS)):
+        if key in kwargs:
+            name = kwargs[key]
+            if name not in table:
+                raise InvalidValueError(
+                    f"policy_kwargs.{key} = {name!r}: choose one of {', '.join(table)}"
+                )
+            kwargs[key] = table[name]
+    if params.net_arch is not None:
+        kwargs["net_arch"] = list(params.net_arch)
+    return kwargs
+
+
+def build_model(config: TrainConfig, envs: EnvMaker) -> tuple[Any, str, Any]:
+    """The VecEnv, its name and the SB3 model for ``config`` on ``envs``."""
+    params = config.params
+    chosen = device(params.device)
+    vec_env, kind = envs.vec_env(params.n_envs) or (
+        make_vec_env(envs.make, n_envs=params.n_envs),
+        "DummyVecEnv of gymnasium envs",
+    )
+    try:
+        model = _CLASSES[config.algo](
+            "MlpPolicy",
+            vec_env,
+            seed=config.seed,
+            device=chosen,
+            verbose=0,
+            policy_kwargs=policy_kwargs(params, envs),
+            **params.algorithm_kwargs(),
+        )
+    except (TypeError, ValueError, AssertionError) as error:
+        raise InvalidValueError(f"[{config.algo}] hyperparameters rejected: {error}") from None
+    if config.algo == "dqn" and params.exploration_decay == "exponential":
+        model.exploration_schedule = ExponentialExploration(
+            model,
+            model.exploration_initial_eps,
+            model.exploration_final_eps,
+            params.exploration_decay_steps,
+        )
+    return vec_env, kind, model

@@ -1,0 +1,125 @@
+"""The files of an SB3 agent, read and written without unpickling anything: weights through
+torch's weights-only loader, the replay buffer and evaluations as plain arrays and CSV."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rlgrid.runs import RunError, check_model_file
+
+BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+EVALUATION_COLUMNS = ("timesteps", "success_rate", "optimality_ratio", "mean_return", "solved")
+
+
+def read_weights(model: Any, path: Path) -> None:
+    """Only the weights, through torch's weights-only loader: a ``.pth`` in the zip that holds
+    pickled code (anything but tensors) is refused with one line, and nothing in it runs."""
+    import warnings
+
+    check_model_file(path)
+    if not zipfile.is_zipfile(path):
+        raise RunError(f"{path} is corrupt or truncated: not a model zip")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes about the pickle protocol it meets
+            model.set_parameters(str(path), exact_match=True, device=model.device)
+    except Exception as error:
+        # torch's weights-only loader refuses code with pickle.UnpicklingError (named, not
+        # imported: rlgrid has no business with pickle)
+        refused = type(error).__name__ == "UnpicklingError"
+        if refused or "Weights only load failed" in str(error):
+            raise RunError(
+                f"{path}: {_pickled_member(path)} holds pickled code, which rlgrid never runs; "
+                "it was not loaded"
+            ) from None
+        if not isinstance(
+            error, (ValueError, RuntimeError, KeyError, OSError, EOFError, zipfile.BadZipFile)
+        ):
+            raise
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise RunError(f"{path} does not fit this run's model: {first}") from None
+
+
+def _pickled_member(path: Path) -> str:
+    """The first ``.pth`` file in the zip that torch's weights-only loader refuses (which runs
+    nothing); "a .pth file in it" when none can be named."""
+    import warnings
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.endswith(".pth"):
+                    continue
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        torch.load(
+                            io.BytesIO(archive.read(name)), map_location="cpu", weights_only=True
+                        )
+                except Exception:
+                    return name
+    except (OSError, zipfile.BadZipFile):
+        pass
+    return "a .pth file in it"
+
+
+def buffer_bytes(buffer: Any) -> bytes:
+    """The filled part of a replay buffer as ``.npz`` (no pickles)."""
+    filled = buffer.buffer_size if buffer.full else buffer.pos
+    arrays = {
+        name: getattr(buffer, name)[:filled]
+        for name in BUFFER_ARRAYS
+        if getattr(buffer, name, None) is not None
+    }
+    data = io.BytesIO()
+    np.savez(data, pos=np.array(buffer.pos), full=np.array(buffer.full), **arrays)
+    return data.getvalue()
+
+
+def restore_buffer(buffer: Any, data: bytes, path: Path) -> None:
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+            full = bool(saved["full"])
+            for name in BUFFER_ARRAYS:
+                if name not in saved.files:
+                    continue
+                target = getattr(buffer, name)
+                rows = saved[name]
+                if rows.shape[1:] != target.shape[1:] or len(rows) > len(target):
+                    raise ValueError(f"{name} has shape {rows.shape}, not {target.shape}")
+                target[: len(rows)] = rows
+            buffer.pos = int(saved["pos"])
+            buffer.full = full
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise RunError(f"{path}: its replay buffer does not fit this run: {error}") from None
+
+
+def read_evaluations(path: Path) -> list[tuple]:
+    """Rows of ``evaluations.csv`` (empty when there is none)."""
+    if not path.exists():
+        return []
+    try:
+        lines = path.read_text().splitlines()
+        if not lines or lines[0] != ",".join(EVALUATION_COLUMNS):
+            raise ValueError("unexpected header")
+        rows = []
+        for line in lines[1:]:
+            steps, success, ratio, mean_return, solved = line.split(",")
+            rows.append(
+                (
+                    int(steps),
+                    float(success) if success else None,
+                    float(ratio) if ratio else None,
+                    float(mean_return),
+                    solved == "True",
+                )
+            )
+        return rows
+    except (OSError, ValueError) as error:
+        raise RunError(f"{path} is not an evaluations file rlgrid wrote: {error}") from None

@@ -1,0 +1,90 @@
+"""The issue's targets, each checked against what ``rlgrid bench`` measured: one row of text per
+target (what, measured, wanted, met), for the targets table."""
+
+from __future__ import annotations
+
+from rlgrid.bench.measures import Measure
+from rlgrid.bench.solving import SolveSummary
+
+TARGET_COLUMNS = ["target", "measured", "wanted", "met"]
+
+
+def env_targets(env: list[Measure], sb3: list[Measure]) -> list[list[str]]:
+    """The batched env's speed at N=16384; SB3 A2C on the batched env against one seed env."""
+    biggest = env[-1].median
+    ratio = sb3[1].median / sb3[0].median
+    return [
+        ["batched env at N=16384", f"{biggest / 1e6:,.1f}M steps/s", ">= 100M steps/s",
+         _met(biggest >= 100e6)],
+        ["SB3 A2C on batched x16 vs one seed env", f"{ratio:.1f}x", ">= 12x", _met(ratio >= 12)],
+    ]  # fmt: skip
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "no"
+
+
+def solve_targets(reference: SolveSummary, summaries: list[SolveSummary]) -> list[list[str]]:
+    """Default a2c on 10x10 against the reference; the big grids within their time limits."""
+    rows = []
+    ref_train, ref_process = reference.medians()
+    by_label = {s.label: s for s in summaries}
+    default = by_label.get("rlgrid a2c 10x10 default")
+    if default is not None and ref_train is not None:
+        train, process = default.medians()
+        if train is None:
+            rows.append(["default a2c solves 10x10", "not solved", "solved", "no"])
+        else:
+            rows.append(
+                [
+                    "default a2c 10x10, training time vs reference",
+                    f"{ref_train / train:.1f}x",
+                    ">= 10x",
+                    _met(ref_train / train >= 10),
+                ]
+            )
+            rows.append(["default a2c 10x10, whole process vs reference",
+                         f"{ref_process / process:.1f}x", ">= 4x",
+                         _met(ref_process / process >= 4)])  # fmt: skip
+    limits = (
+        ("rlgrid a2c 64x64 default", 10),
+        ("rlgrid a2c 256x256 default", 60),
+        ("rlgrid a2c 64x64 default coords", 60),
+    )
+    for label, limit in limits:
+        summary = by_label.get(label)
+        if summary is not None:
+            _, process = summary.medians()
+            measured = "not solved" if process is None else f"{process:.1f} s"
+            rows.append(
+                [
+                    f"{label.removeprefix('rlgrid ')} (anywhere, random start), whole process",
+                    measured,
+                    f"<= {limit} s",
+                    _met(process is not None and process <= limit),
+                ]
+            )
+    return rows
+
+
+PRESET_LIMITS = {
+    "qtable_shelves_16x16.toml": ("q-table, 16x16 map, every pair, solved", None),
+    "a2c_aisles_32x32.toml": ("a2c, 32x32 aisles, random start, solved", 300),
+    "a2c_aisles_64x64.toml": ("a2c, 64x64 aisles, random start, solved", 1200),
+}
+"""The shelf presets' targets: solved by most seeds, within this many seconds (None: any)."""
+
+
+def preset_targets(summaries: list[SolveSummary]) -> list[list[str]]:
+    rows = []
+    for summary in summaries:
+        name = summary.label.removeprefix("preset ")
+        if name not in PRESET_LIMITS:
+            continue
+        what, limit = PRESET_LIMITS[name]
+        _, process = summary.medians()
+        measured = "not solved" if process is None else f"{process:.1f} s"
+        wanted = "solved" if limit is None else f"solved, <= {limit} s"
+        ok = process is not None and (limit is None or process <= limit)
+        rows.append([f"{what}, whole process", measured, wanted, _met(ok)])
+    return rows

@@ -1,0 +1,134 @@
+"""From a TOML preset and the settings given on top of it to one validated config. Nothing here
+evaluates config text (TOML is only parsed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rlgrid.algos.registry import ALGOS
+from rlgrid.config.messages import describe
+from rlgrid.config.schema import DEFAULT_ENV_ID, TrainConfig
+from rlgrid.errors import InvalidValueError, setting
+from rlgrid.families import family_for
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def read_preset(path: Path) -> dict[str, Any]:
+    """Parse a TOML preset; a missing or malformed file is one line naming it."""
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        raise InvalidValueError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidValueError(f"config file {path} is a folder") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidValueError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidValueError(f"{path}: cannot read it: {error}") from None
+
+
+def parse_hp(pairs: list[str]) -> dict[str, Any]:
+    """Hyperparameters as ``key=value`` pairs; values are TOML literals (``0.95``, ``true``,
+    ``"text"``), and a bare word that is not one is taken as text. A value that starts like a
+    TOML list, table or string but does not parse is refused, rather than taken as text."""
+    result: dict[str, Any] = {}
+    hp = setting("hp")
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidValueError(f"{hp} {pair!r}: expected key=value, e.g. gamma=0.95")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError as error:
+            if text.strip()[:1] in ("[", "{", '"', "'"):
+                raise InvalidValueError(
+                    f"{hp} {pair!r}: not a valid TOML value ({error}); e.g. net_arch=[64,64]"
+                ) from None
+            value = text.strip()
+        result[key] = value
+    return result
+
+
+def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any]) -> TrainConfig:
+    """Merge the preset file and the settings ``given`` on top of it, then validate. ``given``
+    uses config keys (``episodes``, ``env.grid``, ...); ``None`` is not given; ``hp`` sets keys
+    of the algorithm's table. A run's saved ``config.toml`` is read back as a preset."""
+    data: dict[str, Any] = {}
+    source = {"": str(preset) if preset else "config"}
+    if preset is not None:
+        data = _merge(data, read_preset(preset))
+        _map_beside(data, preset.parent)
+    given = {key: value for key, value in given.items() if value is not None}
+    if "episodes" in given or "timesteps" in given:
+        data.pop("episodes", None)
+        data.pop("timesteps", None)
+    for key, value in given.items():
+        section, _, name = key.rpartition(".")
+        target = data.setdefault(section, {}) if section else data
+        target[name] = value
+        source[key] = setting(key)
+    if "env.map" in given:
+        _map_beside(data, Path.cwd())
+    algo = data.get("algo")
+    if hp:
+        if not isinstance(algo, str) or algo not in ALGOS:
+            raise InvalidValueError(f"{setting('hp')} needs a known algorithm")
+        table = data.setdefault(algo, {})
+        for key, value in hp.items():
+            table[key] = value
+            source[f"{algo}.{key}"] = f"{setting(f'{algo}.{key}')}={value!r}"
+    _defaults(data, algo)
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as error:
+        raise InvalidValueError(
+            describe(TrainConfig, error, source, data, DEFAULT_ENV_ID)
+        ) from None
+
+
+def _defaults(data: dict[str, Any], algo: Any) -> None:
+    """The defaults that depend on the algorithm (its budget; the family's choices for tabular
+    or deep algorithms) or on the env family (evaluation episodes and frequency)."""
+    env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    family = family_for(str(env.get("id", DEFAULT_ENV_ID)))
+    if isinstance(data.setdefault("eval", {}), dict):
+        for key, value in family.eval_defaults.items():
+            data["eval"].setdefault(key, value)
+    if algo not in ALGOS:
+        return
+    algorithm = ALGOS[algo]
+    if "episodes" not in data and "timesteps" not in data:
+        data[algorithm.budget_units[0]] = algorithm.default_budget
+    for table, values in family.defaults(algorithm.tabular()).items():
+        target = data.setdefault("env" if table == "env" else algo, {})
+        if isinstance(target, dict):
+            for key, value in values.items():
+                target.setdefault(key, value)
+
+
+def _map_beside(data: dict[str, Any], folder: Path) -> None:
+    """A relative map path is relative to the config file that names it (or to the current
+    folder for a map given on the command line), so presets and run folders work from anywhere."""
+    env = data.get("env")
+    if isinstance(env, dict) and isinstance(env.get("map"), str):
+        env["map"] = str(folder / Path(env["map"]).expanduser())
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

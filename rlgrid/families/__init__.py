@@ -1,0 +1,28 @@
+"""Environment families: each knows how to build its envs from validated settings, how to judge
+an evaluation, and what else it offers (oracle, floors, checks). Training, evaluation, the run
+folder and the CLI find an env's family here and talk to it through :class:`Family` only.
+
+To add a family, subclass :class:`Family` in a module of this package and add an instance to
+``FAMILIES`` before the gymnasium fallback (see the README's architecture section).
+"""
+
+from __future__ import annotations
+
+from rlgrid.families.base import EnvSettings, EvalPlan, Family, RewardSetup
+from rlgrid.families.gymnasium import GymnasiumFamily
+from rlgrid.families.warehouse.family import WarehouseFamily
+
+FAMILIES: tuple[Family, ...] = (WarehouseFamily(), GymnasiumFamily())
+"""Every family, most specific first: an env id belongs to the first that claims it."""
+
+
+def family_for(env_id: str) -> Family:
+    return next(family for family in FAMILIES if family.claims(env_id))
+
+
+def family_of(settings: EnvSettings) -> Family:
+    return family_for(settings.id)
+
+
+__all__ = ["FAMILIES", "EnvSettings", "EvalPlan", "Family", "RewardSetup", "family_for",
+           "family_of"]  # fmt: skip

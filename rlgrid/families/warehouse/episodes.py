@@ -1,0 +1,107 @@
+"""The warehouse's evaluation episodes: which ones an evaluation plays, and every one of them
+played at once (one policy call per step for all episodes)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from gymnasium.utils import seeding
+
+from rlgrid.envs.layout import Cell, Layout
+from rlgrid.envs.observations import Encoding
+from rlgrid.envs.oracle import oracle_actions
+from rlgrid.errors import InvalidValueError, setting
+from rlgrid.evaluation import EvalResult, summarise
+from rlgrid.families.base import EvalPlan
+from rlgrid.families.warehouse.settings import WarehouseSettings
+
+MAX_EXHAUSTIVE = 200_000
+"""Playing every start and target pair is refused over this many episodes."""
+
+
+def every_pair(layout: Layout, random_start: bool) -> list[tuple[Cell, Cell]]:
+    """Every (start, target) pair once: the home cell's targets, or with random starts every
+    start cell's."""
+    cols = layout.size.cols
+    starts: list[Cell] = (
+        [divmod(int(f), cols) for f in np.flatnonzero(layout.start_mask)]
+        if random_start
+        else [layout.home]
+    )
+    total = sum(len(layout.target_cells_excluding(s)) for s in starts)
+    if total > MAX_EXHAUSTIVE:
+        raise InvalidValueError(
+            f"{setting('eval.all_targets')} would play {total:,} episodes (every start and "
+            f"target pair), over {MAX_EXHAUSTIVE:,}; use {setting('eval.episodes')} N instead"
+        )
+    return list(
+        itertools.chain.from_iterable(
+            ((s, divmod(int(t), cols)) for t in layout.target_cells_excluding(s)) for s in starts
+        )
+    )
+
+
+def plan_cells(settings: WarehouseSettings, plan: EvalPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Flat start and target cells of the plan's episodes: every pair once, or the episodes a
+    seeded warehouse draws after ``reset(seed=plan.seed)``."""
+    layout = settings.floor
+    cols = layout.size.cols
+    if plan.all_targets:
+        pairs = every_pair(layout, settings.random_start)
+    else:
+        rng, _ = seeding.np_random(plan.seed)  # as the env's reset(seed=...) makes it
+        pairs = [layout.draw_episode(rng, settings.random_start) for _ in range(plan.episodes)]
+    starts = np.array([s[0] * cols + s[1] for s, _ in pairs], dtype=np.int64)
+    targets = np.array([t[0] * cols + t[1] for _, t in pairs], dtype=np.int64)
+    return starts, targets
+
+
+def play(
+    settings: WarehouseSettings,
+    batch_policy: Callable[[np.ndarray], np.ndarray],
+    encode: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    plan: EvalPlan,
+    chunk: int = 4096,
+) -> EvalResult:
+    """Every episode of ``plan`` at once: the same episodes and results as playing them one by
+    one through the gymnasium env, for a deterministic policy."""
+    layout, max_steps = settings.floor, settings.time_limit
+    starts, targets = plan_cells(settings, plan)
+    lengths = np.zeros(len(starts), dtype=np.int64)
+    success = np.zeros(len(starts), dtype=bool)
+    moves = layout.transitions
+    for begin in range(0, len(starts), chunk):
+        part = slice(begin, begin + chunk)
+        robot, target = starts[part].copy(), targets[part]
+        active = np.ones(len(robot), dtype=bool)
+        for step in range(1, max_steps + 1):
+            live = np.flatnonzero(active)
+            if not live.size:
+                break
+            actions = np.asarray(batch_policy(encode(robot[live], target[live])), dtype=np.int64)
+            robot[live] = moves[robot[live] * 4 + actions.reshape(-1)]
+            reached = live[robot[live] == target[live]]
+            lengths[part][live] = step
+            success[part][reached] = True
+            active[reached] = False
+    optimal = layout.distances(starts, targets)
+    return summarise(list(lengths), list(success.astype(float)), list(success), list(optimal))
+
+
+def batched_result(
+    settings: WarehouseSettings, act_batch: Callable, encoding: Encoding, plan: EvalPlan
+) -> EvalResult:
+    return play(settings, act_batch, encoding.encode, plan)
+
+
+def oracle_result(settings: WarehouseSettings, plan: EvalPlan) -> EvalResult:
+    """The oracle on the plan's episodes: it walks a shortest path."""
+    layout = settings.floor
+    return play(
+        settings,
+        lambda cells: oracle_actions(layout, cells[:, 0], cells[:, 1]),
+        lambda robot, target: np.stack([robot, target], axis=1),
+        plan,
+    )

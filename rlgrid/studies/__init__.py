@@ -1,0 +1,17 @@
+"""Studies: every combination of algorithms, grids, rewards and seeds as ordinary rlgrid runs in one
+study folder, run in parallel (local processes, or Ray tasks), resumable, summarised.
+
+A study folder holds ``study.json`` (what to run, and the failures), ``runs/`` (one ordinary run
+folder per combination and seed), and the results: ``results.csv``, ``results.md``,
+``learning_curves.png`` and ``time_to_solve.png``.
+
+- :mod:`rlgrid.studies.spec`: what a study runs (:class:`StudySpec`, :class:`Job`) and its folder
+  (:class:`Study`);
+- :mod:`rlgrid.studies.execute`: running jobs as local worker processes, and Ctrl+C;
+- :mod:`rlgrid.studies.ray_backend`: running them as Ray tasks;
+- :mod:`rlgrid.studies.results`: collecting the runs' outcomes into tables, CSV, Markdown, plots;
+- :mod:`rlgrid.studies.compare`: what ``rlgrid compare`` does, returned as data for the CLI to
+  print.
+
+Nothing here prints: progress goes through a listener the caller passes in.
+"""

@@ -1,0 +1,104 @@
+"""A run's agent judged the way its config says: which episodes, and what counts as solved, come
+from the env's family; the config gives the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlgrid.config import TrainConfig
+from rlgrid.evaluation import EvalResult, Judgement
+from rlgrid.families import EvalPlan
+
+
+def every_target(config: TrainConfig) -> bool:
+    """Whether evaluations play every target (and start) once: the config's choice, else the
+    family's default (on the warehouse: where the start is fixed)."""
+    return config.family.every_target(config.env, config.eval)
+
+
+def plan(
+    config: TrainConfig,
+    episodes: int | None = None,
+    seed: int | None = None,
+    all_targets: bool | None = None,
+) -> EvalPlan:
+    """The episodes an evaluation plays: those given, else the config's ``[eval]``."""
+    return EvalPlan(
+        episodes=config.eval.episodes if episodes is None else episodes,
+        seed=config.eval.seed if seed is None else seed,
+        all_targets=every_target(config) if all_targets is None else all_targets,
+    )
+
+
+def evaluate(config: TrainConfig, agent: Any, chosen: EvalPlan | None = None) -> EvalResult:
+    """Greedy evaluation with the env's own rewards; ``agent`` None is the family's oracle."""
+    return config.family.evaluate(config.env, agent, chosen or plan(config))
+
+
+def judge(config: TrainConfig, agent: Any) -> Judgement:
+    """Evaluate ``agent`` the way the final evaluation does, and say whether it is solved."""
+    return config.family.judge(config.env, evaluate(config, agent), config.eval)
+
+
+def on_floor(config: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
+    """The run's config on another floor (``changes``: floor settings given, None not given),
+    refused where the policy cannot read the new observations."""
+    given = {key: value for key, value in changes.items() if value is not None}
+    if not given:
+        return config
+    family = config.family
+    other = config.model_copy(update={"env": family.on_floor(config.env, given)})
+    family.policy_fits(config.env, other.env, config.algorithm.tabular())
+    return other
+
+
+@dataclass(frozen=True)
+class RunEvaluation:
+    """What ``rlgrid eval`` shows: a run's agent and/or the oracle on the same episodes."""
+
+    title: str
+    how: str
+    agent: EvalResult | None
+    oracle: EvalResult | None
+
+
+def evaluate_run(
+    run: Path | None,
+    floor: dict[str, Any],
+    random_start: bool,
+    episodes: int | None = None,
+    seed: int | None = None,
+    all_targets: bool | None = None,
+    oracle: bool = False,
+    *,
+    trust_env_module: bool = False,
+) -> RunEvaluation:
+    """Evaluate ``run`` (on another floor where ``floor`` names one) as its own final evaluation
+    did, unless told otherwise, and, with ``oracle``, the family's oracle on the same episodes;
+    without a run, the oracle alone on ``floor`` of the default env."""
+    from rlgrid.config import build_config
+    from rlgrid.training.states import open_run
+
+    if run is None:
+        given = {f"env.{key}": value for key, value in floor.items()}
+        given["env.random_start"] = random_start or None
+        config = build_config(None, {"algo": "q-table", **given}, {})
+        agent, title = None, f"oracle on {config.env.label()}"
+    else:
+        folder, config, agent = open_run(run, trust_env_module=trust_env_module)
+        moved = any(value is not None for value in floor.values())
+        config = on_floor(config, floor)
+        title = f"{folder} on {config.env.label()}" if moved else str(folder)
+    if all_targets is None and episodes is not None:
+        all_targets = False  # a number of episodes asks for seeded ones
+    chosen = plan(config, episodes, seed, all_targets)
+    mine = evaluate(config, agent, chosen) if agent is not None else None
+    best = evaluate(config, None, chosen) if oracle else None
+    if chosen.all_targets:
+        pairs = "start and target pair" if getattr(config.env, "random_start", False) else "target"
+        how = f"every {pairs} once"
+    else:
+        how = f"{(mine or best).episodes} episodes, seed {chosen.seed}"
+    return RunEvaluation(title, how, mine, best)

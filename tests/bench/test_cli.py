@@ -1,0 +1,82 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rlgrid.bench import report
+from rlgrid.bench.report import BenchReport, Section
+from rlgrid.cli.app import app
+from rlgrid.envs.grid import GridSize
+from tests.conftest import REPO
+
+
+def test_bench_rejects_unknown_parts():
+    result = CliRunner().invoke(app, ["bench", "--only", "everything"])
+    assert result.exit_code == 2
+    assert "choose env, solve or presets" in result.stderr
+
+
+def test_bench_refuses_a_missing_preset(tmp_path):
+    missing = tmp_path / "nope.toml"
+    result = CliRunner().invoke(app, ["bench", "--only", "presets", "--preset", str(missing)])
+    assert result.exit_code == 2
+    assert f"{missing} is not a file" in result.stderr
+
+
+def test_bench_prints_each_table_and_where_the_results_are(tmp_path, monkeypatch):
+    calls = []
+
+    def run_bench(**options):
+        calls.append(options)
+        options["progress"]("timing the reference")
+        sections = [
+            Section("env throughput on 6x6", ["env", "steps/s"], [["seed env", "123,456"]]),
+            Section("targets", ["target", "measured", "wanted", "met"],
+                    [["batched env at N=16384", "1.0M steps/s", ">= 100M steps/s", "no"]]),
+        ]  # fmt: skip
+        return BenchReport(tmp_path / "bench-2", sections, {})
+
+    monkeypatch.setattr(report, "run_bench", run_bench)
+    args = ["--grid", "6x6", "--algo", "a2c, ppo", "--solve-grid", "4x4,8x8"]
+    result = CliRunner().invoke(app, ["bench", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [options] = calls
+    assert options["grid"] == GridSize(6, 6) and options["algos"] == ["a2c", "ppo"]
+    assert options["grids"] == [GridSize(4, 4), GridSize(8, 8)]
+    assert options["parts"] == {"env", "solve"} and options["presets"] == []
+    assert options["out"] == tmp_path
+    out = result.stdout
+    assert "env throughput on 6x6" in out and "123,456" in out
+    assert "batched env at N=16384" in out and ">= 100M steps/s" in out
+    assert out.index("env throughput") < out.index("targets")
+    folder = tmp_path / "bench-2"
+    assert f"results: {folder}/bench.json, {folder}/bench.md" in out
+
+
+def test_bench_times_the_presets_asked_for(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        report,
+        "run_bench",
+        lambda **options: calls.append(options) or BenchReport(tmp_path, [], {}),
+    )
+    preset = tmp_path / "mine.toml"
+    preset.write_text("")
+    result = CliRunner().invoke(app, ["bench", "--only", "presets", "--preset", str(preset)])
+    assert result.exit_code == 0, result.output
+    assert calls[0]["parts"] == {"presets"} and calls[0]["presets"] == [preset]
+
+
+@pytest.mark.slow
+def test_bench_times_a_preset_as_a_whole_process(run_rlgrid, tmp_path):
+    preset = REPO / "configs" / "qtable_4x5.toml"
+    done = run_rlgrid("bench", "--only", "presets", "--preset", str(preset), "--seeds", "1",
+                      "--out", "out")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "presets as whole processes (median, min-max over 1 seeds)" in done.stdout
+    assert "preset qtable_4x5.toml" in done.stdout and "1/1" in done.stdout
+    assert "results: out/bench/bench.json, out/bench/bench.md" in done.stdout
+    written = json.loads((tmp_path / "out" / "bench" / "bench.json").read_text())
+    [timed] = written["presets"]
+    assert timed["label"] == "preset qtable_4x5.toml" and timed["runs"][0]["solved_at"] > 0
+    assert "| preset qtable_4x5.toml | 1/1 |" in (tmp_path / "out/bench/bench.md").read_text()

@@ -1,0 +1,55 @@
+from rlgrid.bench.measures import Measure
+from rlgrid.bench.solving import SolveResult, SolveSummary
+from rlgrid.bench.targets import env_targets, preset_targets, solve_targets
+
+
+def summary(label, *runs):
+    """``runs``: (solved_at, train seconds, process seconds) per seed."""
+    return SolveSummary(label, [SolveResult(label, i, *run) for i, run in enumerate(runs)])
+
+
+def test_env_targets():
+    env = [Measure("seed", [1e5], "steps/s"), Measure("N=16384", [9e7], "steps/s")]
+    sb3 = [Measure("seed", [100.0], "steps/s"), Measure("x16", [1250.0], "steps/s")]
+    assert env_targets(env, sb3) == [
+        ["batched env at N=16384", "90.0M steps/s", ">= 100M steps/s", "no"],
+        ["SB3 A2C on batched x16 vs one seed env", "12.5x", ">= 12x", "yes"],
+    ]
+
+
+def test_solve_targets_compare_default_a2c_with_the_reference():
+    reference = summary("reference", (4000, 10.0, 20.0), (6000, 12.0, 22.0))
+    default = summary("rlgrid a2c 10x10 default", (2000, 0.5, 6.0), (2000, 0.5, 6.0))
+    big = summary("rlgrid a2c 64x64 default", (2000, 0.5, 12.0))
+    rows = solve_targets(reference, [reference, default, big])
+    assert rows == [
+        ["default a2c 10x10, training time vs reference", "22.0x", ">= 10x", "yes"],
+        ["default a2c 10x10, whole process vs reference", "3.5x", ">= 4x", "no"],
+        ["a2c 64x64 default (anywhere, random start), whole process", "12.0 s", "<= 10 s", "no"],
+    ]
+
+
+def test_solve_targets_when_default_a2c_does_not_solve():
+    reference = summary("reference", (4000, 10.0, 20.0))
+    default = summary("rlgrid a2c 10x10 default", (None, 9.0, 12.0), (2000, 0.5, 3.0))
+    assert solve_targets(reference, [reference, default]) == [
+        ["default a2c solves 10x10", "not solved", "solved", "no"]
+    ]
+    unsolved = summary("reference", (None, 10.0, 20.0))  # no reference time: nothing to compare
+    assert solve_targets(unsolved, [unsolved, default]) == []
+
+
+def test_preset_targets_need_most_seeds_solved_in_time():
+    rows = preset_targets([
+        summary("preset qtable_shelves_16x16.toml", (9000, 20.0, 2000.0)),
+        summary("preset a2c_aisles_32x32.toml", (9000, 60.0, 70.0), (None, 99.0, 99.0)),
+        summary("preset a2c_aisles_64x64.toml", (9000, 60.0, 90.0)),
+        summary("preset mine.toml", (9000, 1.0, 2.0)),
+    ])  # fmt: skip
+    assert rows == [
+        ["q-table, 16x16 map, every pair, solved, whole process", "2000.0 s", "solved", "yes"],
+        ["a2c, 32x32 aisles, random start, solved, whole process", "not solved",
+         "solved, <= 300 s", "no"],
+        ["a2c, 64x64 aisles, random start, solved, whole process", "90.0 s",
+         "solved, <= 1200 s", "yes"],
+    ]  # fmt: skip
