@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from rlgrid.algos.qtable.params import QTableParams
 from rlgrid.algos.sb3.params import A2CParams, DQNParams, PPOParams
 from rlgrid.algos.tabular import tabular_space
-from rlgrid.errors import IncompatibleError, InvalidValueError
+from rlgrid.errors import IncompatibleError, InvalidValueError, setting
 
 TABULAR, ANY = "tabular", "any"
 DISCRETE = "discrete"
@@ -117,7 +117,8 @@ def check_budget(algo: type[Algorithm], unit: str, until_solved: bool) -> None:
     """Refuse a budget ``algo`` does not count, or ``until_solved`` where it cannot stop so."""
     if unit not in algo.budget_units:
         units = " or ".join(algo.budget_units)
-        raise InvalidValueError(f"{algo.name} counts its budget in {units}: use {units}")
+        given = " or ".join(setting(unit) for unit in algo.budget_units)
+        raise InvalidValueError(f"{algo.name} counts its budget in {units}: use {given}")
     if until_solved and not algo.stops_when_solved:
         raise InvalidValueError(f"{algo.name} cannot stop when solved: drop until_solved")
 
