@@ -85,7 +85,7 @@ def main() -> None:
     for repeat in range(args.repeats):
         q, steps, seconds = rlgrid_train(config, seed=repeat)
         ours.append((seconds, steps, optimal_targets(q, rows, cols)))
-    results[f"rlgrid q-table ({source}, {config.budget_label()})"] = ours
+    results[f"rlgrid q-table ({source}, {config.budget.label()})"] = ours
 
     reference = statistics.median(t for t, _, _ in seed_runs)
     table = Table(title=f"q-table on {rows}x{cols}: training until every target is optimal")

@@ -109,9 +109,6 @@ class TrainConfig(StrictModel):
             return Budget("episodes", self.episodes)
         return Budget("timesteps", int(self.timesteps or 0))
 
-    def budget_label(self) -> str:
-        return self.budget.label()
-
     def checkpoint_every(self) -> int:
         """``save_freq``, or its default (see the field)."""
         if self.save_freq is not None:

@@ -20,9 +20,4 @@ def family_for(env_id: str) -> Family:
     return next(family for family in FAMILIES if family.claims(env_id))
 
 
-def family_of(settings: EnvSettings) -> Family:
-    return family_for(settings.id)
-
-
-__all__ = ["FAMILIES", "EnvSettings", "EvalPlan", "Family", "RewardSetup", "family_for",
-           "family_of"]  # fmt: skip
+__all__ = ["FAMILIES", "EnvSettings", "EvalPlan", "Family", "RewardSetup", "family_for"]

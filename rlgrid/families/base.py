@@ -79,10 +79,6 @@ class Family(ABC):
     settings_model: ClassVar[type[EnvSettings]]
     eval_defaults: ClassVar[dict[str, int]] = {"episodes": 20, "freq": 10_000}
     """Defaults of ``[eval]`` keys left unset (episodes, freq)."""
-    has_oracle: ClassVar[bool] = False
-    floor_keys: ClassVar[tuple[str, ...]] = ()
-    """Settings that choose the floor an agent acts on (``rlgrid eval`` and ``render`` may
-    change them for a trained agent)."""
     playable: ClassVar[bool] = False
     """Whether its envs can be driven by hand (keyboard play); their unwrapped env then has a
     ``layout``, the ``robot`` and ``target`` cells, ``steps`` and ``max_steps``."""
@@ -140,6 +136,10 @@ class Family(ABC):
         finally:
             env.close()
 
+    def plan_words(self, settings: Any, plan: EvalPlan) -> str:
+        """How an evaluation's episodes are chosen, for its title."""
+        return f"{plan.episodes} episodes, seed {plan.seed}"
+
     def check_judgeable(self, settings: Any, eval_settings: EvalSettings) -> None:
         """Raise when ``until_solved`` could never stop: there is no definition of solved."""
         return None
@@ -149,7 +149,8 @@ class Family(ABC):
         """The family's one definition of solved, and a score (higher is better)."""
 
     def on_floor(self, settings: Any, changes: dict[str, Any]) -> Any:
-        """``settings`` on another floor (only :attr:`floor_keys` change)."""
+        """``settings`` on another floor: ``changes`` are the settings that choose it (``rlgrid
+        eval`` and ``render`` may change them for a trained agent)."""
         names = ", ".join(setting(f"env.{key}") for key in changes)
         raise InvalidValueError(f"{names}: {settings.id} has no floor to change")
 

@@ -96,9 +96,4 @@ def evaluate_run(
     chosen = plan(config, episodes, seed, all_targets)
     mine = evaluate(config, agent, chosen) if agent is not None else None
     best = evaluate(config, None, chosen) if oracle else None
-    if chosen.all_targets:
-        pairs = "start and target pair" if getattr(config.env, "random_start", False) else "target"
-        how = f"every {pairs} once"
-    else:
-        how = f"{(mine or best).episodes} episodes, seed {chosen.seed}"
-    return RunEvaluation(title, how, mine, best)
+    return RunEvaluation(title, config.family.plan_words(config.env, chosen), mine, best)

@@ -21,7 +21,7 @@ from rlgrid.training.states import load_run_config, new_agent, newest_agent
 
 def default_name(config: TrainConfig) -> str:
     """``<algo>_<timesteps>``, or ``<algo>_<episodes>ep`` for an episode budget."""
-    return f"{config.algo}_{config.budget_label()}"
+    return f"{config.algo}_{config.budget.label()}"
 
 
 def start(
@@ -72,7 +72,7 @@ def resume(
             manifest = runs.read_manifest(run)
             if manifest["status"] == "completed":
                 raise RunError(
-                    f"{run} has already completed its {config.budget_label()} budget; "
+                    f"{run} has already completed its {config.budget.label()} budget; "
                     "start a new run to train more"
                 )
             for folder in (run, run / runs.CHECKPOINTS):

@@ -38,7 +38,9 @@ class QTableAgent:
         observations, actions = envs.spaces()
         table = tabular_space(observations)
         if table is None or not isinstance(actions, gym.spaces.Discrete):
-            raise IncompatibleError(f"q-table cannot learn {envs.env_id}: check_fits refuses it")
+            raise IncompatibleError(
+                f"q-table cannot index {envs.env_id}: {observations} observed, {actions} acted in"
+            )
         self.config = config
         self.params: QTableParams = config.params
         self.envs = envs

@@ -10,7 +10,6 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from rlgrid.envs.layout import Cell, Layout
-from rlgrid.envs.observations import Encoding
 from rlgrid.envs.oracle import oracle_actions
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.evaluation import EvalResult, summarise
@@ -88,12 +87,6 @@ def play(
             active[reached] = False
     optimal = layout.distances(starts, targets)
     return summarise(list(lengths), list(success.astype(float)), list(success), list(optimal))
-
-
-def batched_result(
-    settings: WarehouseSettings, act_batch: Callable, encoding: Encoding, plan: EvalPlan
-) -> EvalResult:
-    return play(settings, act_batch, encoding.encode, plan)
 
 
 def oracle_result(settings: WarehouseSettings, plan: EvalPlan) -> EvalResult:

@@ -20,7 +20,7 @@ from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
 from rlgrid.families.base import EvalPlan, Family, RewardSetup
 from rlgrid.families.gymnasium import make_env
 from rlgrid.families.warehouse import episodes
-from rlgrid.families.warehouse.settings import FLOOR_KEYS, WarehouseSettings
+from rlgrid.families.warehouse.settings import WarehouseSettings
 
 
 def shaping(settings: WarehouseSettings, reward: RewardSetup | None) -> Shaping | None:
@@ -40,8 +40,6 @@ class WarehouseFamily(Family):
     name = "warehouse"
     settings_model = WarehouseSettings
     eval_defaults: ClassVar[dict[str, int]] = {"episodes": 1000, "freq": 2000}
-    has_oracle = True
-    floor_keys = FLOOR_KEYS
     playable = True
     draws_text = True
     maps_policies = True
@@ -97,7 +95,13 @@ class WarehouseFamily(Family):
         the oracle, which walks a shortest path (by breadth-first search)."""
         if policy is None:
             return episodes.oracle_result(settings, plan)
-        return episodes.batched_result(settings, policy.act_batch, encoding(settings), plan)
+        return episodes.play(settings, policy.act_batch, encoding(settings).encode, plan)
+
+    def plan_words(self, settings: WarehouseSettings, plan: EvalPlan) -> str:
+        if not plan.all_targets:
+            return super().plan_words(settings, plan)
+        pairs = "start and target pair" if settings.random_start else "target"
+        return f"every {pairs} once"
 
     def judge(
         self, settings: WarehouseSettings, result: EvalResult, eval_settings: EvalSettings
