@@ -8,16 +8,15 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 
+from rlgrid.checks.observations import feed
 from rlgrid.families import EnvSettings, Family, family_for
-from rlgrid.families.base import FAIL, PASS, SKIP  # noqa: F401 (re-exported)
-
-"""What a check finds: it passes, fails, or does not apply to this env."""
+from rlgrid.families.base import FAIL, PASS, SKIP, WARN  # noqa: F401 (re-exported)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -67,27 +66,37 @@ def one_line(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _observation_bytes(space: gym.Space, obs: Any) -> bytes:
-    return np.ascontiguousarray(gym.spaces.flatten(space, obs)).tobytes()
+def play(target: CheckTarget, resets: int, seen: Callable[[Any, Any], object]) -> None:
+    """Play ``resets`` episodes, the first 20 steps of each with seeded random actions, after
+    one ``reset(seed=target.seed)``; pass each observation to ``seen`` with the reward that came
+    with it (None after a reset)."""
+    env = target.make()
+    try:
+        env.action_space.seed(target.seed)
+        for episode in range(resets):
+            obs, _ = env.reset(seed=target.seed if episode == 0 else None)
+            seen(obs, None)
+            for _ in range(20):
+                obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+                seen(obs, reward)
+                if terminated or truncated:
+                    break
+    finally:
+        env.close()
 
 
 def fingerprint(target: CheckTarget, resets: int | None = None) -> str:
-    """A digest of ``resets`` (default ``target.resets``) episodes, the first 20 steps of each
-    with seeded random actions, after one ``reset(seed=target.seed)``: equal digests mean the
-    env reproduced the same episodes."""
-    env = target.make()
-    env.action_space.seed(target.seed)
+    """A digest of the observations and rewards of :func:`play` over ``resets`` (default
+    ``target.resets``) episodes: equal digests mean the env reproduced the same episodes. Any
+    observation space works (see :func:`.observations.feed`); an observation holding a value
+    that cannot be compared raises :class:`.observations.NotComparable`."""
     digest = hashlib.sha256()
-    for episode in range(target.resets if resets is None else resets):
-        obs, _ = env.reset(seed=target.seed if episode == 0 else None)
-        digest.update(_observation_bytes(env.observation_space, obs))
-        for _ in range(20):
-            obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
-            digest.update(_observation_bytes(env.observation_space, obs))
-            digest.update(np.float64(reward).tobytes())
-            if terminated or truncated:
-                break
-    env.close()
+
+    def seen(obs: Any, reward: Any) -> None:
+        feed(digest.update, obs)
+        feed(digest.update, reward, "the reward")
+
+    play(target, target.resets if resets is None else resets, seen)
     return digest.hexdigest()
 
 
