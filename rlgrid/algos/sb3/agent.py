@@ -8,7 +8,9 @@ them. rlgrid never calls ``load``: it rebuilds the model from the run's own conf
 weights alone with ``set_parameters`` (torch's weights-only loader). Every model zip rlgrid
 writes for resuming (``model.zip`` and the checkpoints) also carries, as extra zip members that
 SB3 ignores, the counters (``rlgrid.json``) and for dqn the replay buffer (``.npz``), neither
-pickled: each file resumes on its own.
+pickled: each file resumes on its own. With ``normalize``, every model zip (``best.zip`` too)
+carries VecNormalize's statistics as plain arrays (``vecnormalize.npz``): the agent's ``act``
+takes the env's own observations and normalizes them as training did.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from rlgrid.algos.sb3.model import build_model
 from rlgrid.algos.sb3.storage import (
     EVALUATION_COLUMNS,
     buffer_bytes,
+    normalizer_bytes,
     read_evaluations,
+    read_normalizer,
     read_weights,
     restore_buffer,
 )
@@ -46,6 +50,8 @@ STATE_MEMBER = "rlgrid.json"
 """Inside every model zip rlgrid writes (but best.zip): counters and best score, for resuming."""
 BUFFER_MEMBER = "replay_buffer.npz"
 """Inside dqn's model zips: the filled part of the replay buffer."""
+NORMALIZER_MEMBER = "vecnormalize.npz"
+"""Inside every model zip of a run with ``normalize``: VecNormalize's statistics."""
 BEST_FILE = "best.zip"
 BEST_META = "best.json"
 EVALUATIONS = "evaluations.csv"
@@ -61,6 +67,7 @@ class SB3Agent:
         self.algo = config.algo
         self.params = config.params
         self.vec_env, self.vec_env_kind, self.model = build_model(config, envs)
+        self.normalizer = self.model.get_vec_normalize_env()
         self.rows = EpisodeRows()
         self.episodes = 0
         self.solved_at: dict | None = None
@@ -72,18 +79,23 @@ class SB3Agent:
     def timesteps(self) -> int:
         return int(self.model.num_timesteps)
 
+    def observe(self, obs: np.ndarray) -> np.ndarray:
+        """The env's own observations as the policy reads them (normalized with ``normalize``,
+        by the statistics so far; reading never updates them)."""
+        return obs if self.normalizer is None else self.normalizer.normalize_obs(obs)
+
     def act(self, obs: np.ndarray) -> int:
-        action, _ = self.model.predict(obs, deterministic=True)
+        action, _ = self.model.predict(self.observe(obs), deterministic=True)
         return int(action)
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        actions, _ = self.model.predict(obs, deterministic=True)
+        actions, _ = self.model.predict(self.observe(obs), deterministic=True)
         return np.asarray(actions).reshape(len(obs))
 
     def values_batch(self, obs: np.ndarray) -> np.ndarray:
         """State values: the largest Q-value for dqn, the critic's value for a2c and ppo."""
         policy = self.model.policy
-        tensor, _ = policy.obs_to_tensor(obs)
+        tensor, _ = policy.obs_to_tensor(self.observe(obs))
         with torch.no_grad():
             if self.algo == "dqn":
                 values = policy.q_net(tensor).max(dim=1).values
@@ -177,8 +189,10 @@ class SB3Agent:
         self.check_finite()
         data = io.BytesIO()
         self.model.save(data)
-        if state:
-            with zipfile.ZipFile(data, "a") as archive:
+        with zipfile.ZipFile(data, "a") as archive:
+            if self.normalizer is not None:
+                archive.writestr(NORMALIZER_MEMBER, normalizer_bytes(self.normalizer))
+            if state:
                 archive.writestr(STATE_MEMBER, json.dumps(self._state(), indent=1))
                 buffer = getattr(self.model, "replay_buffer", None)
                 if buffer is not None:
@@ -229,10 +243,14 @@ class SB3Agent:
         resume: bool = False,
     ) -> SB3Agent:
         """Rebuild the model from the run's config and read weights only from ``model`` (the
-        run's final model by default); with ``resume``, the state saved beside them too."""
+        run's final model by default), and its normalization statistics; with ``resume``, the
+        state saved beside them too (the statistics then go on updating)."""
         agent = cls(config, envs)
         path = model or run / MODEL_FILE
         read_weights(agent.model, path)
+        if agent.normalizer is not None:
+            read_normalizer(agent.normalizer, path, NORMALIZER_MEMBER)
+            agent.normalizer.training = resume
         if resume:
             agent._restore_state(run, path)
         return agent

@@ -1,18 +1,23 @@
 """Building an SB3 model from a run's config: the algorithm's class, its device, its policy's
-kwargs (names turned into classes, the features extractor the observations need) and the VecEnv
-it steps (the family's own batched env where there is one)."""
+kwargs (names turned into classes, the features extractor the observations need), its schedules
+(``lin_X``) and the VecEnv it steps (the family's own batched env where there is one, wrapped in
+VecNormalize with ``normalize``)."""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
 
+import gymnasium as gym
 import stable_baselines3 as sb3
 import torch
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.utils import LinearSchedule
+from stable_baselines3.common.vec_env import VecNormalize
 
 from rlgrid.algos.base import EnvMaker
-from rlgrid.errors import InvalidValueError, RlgridError, setting
+from rlgrid.algos.sb3 import zoo
+from rlgrid.errors import IncompatibleError, InvalidValueError, RlgridError, setting
 
 if TYPE_CHECKING:
     from rlgrid.config import TrainConfig
@@ -63,6 +68,37 @@ def policy_kwargs(params: Any, envs: EnvMaker) -> dict[str, Any]:
     return kwargs
 
 
+def constructor_kwargs(params: Any) -> dict[str, Any]:
+    """The config's constructor arguments as SB3 takes them: ``lin_X`` as a linear schedule
+    from X at the start to 0 at the end (``progress_remaining * X``, RL Zoo's meaning), a
+    ``train_freq`` list as a tuple."""
+    kwargs = params.algorithm_kwargs()
+    for key, value in kwargs.items():
+        start = zoo.linear_start(value)
+        if start is not None:
+            kwargs[key] = LinearSchedule(start, 0.0, 1.0)
+        elif key == "train_freq" and zoo.train_freq(value) is not None:
+            kwargs[key] = zoo.train_freq(value)
+    return kwargs
+
+
+def normalized(vec_env: Any, params: Any, envs: EnvMaker) -> Any:
+    """``vec_env`` wrapped in VecNormalize as ``normalize`` asks (unchanged without it)."""
+    kwargs = params.normalize_kwargs()
+    if kwargs is None:
+        return vec_env
+    space = vec_env.observation_space
+    if kwargs.get("norm_obs", True) and not isinstance(space, (gym.spaces.Box, gym.spaces.Dict)):
+        raise IncompatibleError(
+            f"normalize needs Box or Dict observations, but {envs.label} observes {space}; "
+            "normalize = {norm_obs = false} normalizes rewards only"
+        )
+    try:
+        return VecNormalize(vec_env, **kwargs)
+    except (ValueError, KeyError) as error:
+        raise InvalidValueError(f"normalize = {params.normalize!r}: {error}") from None
+
+
 def build_model(config: TrainConfig, envs: EnvMaker) -> tuple[Any, str, Any]:
     """The VecEnv, its name and the SB3 model for ``config`` on ``envs``."""
     params = config.params
@@ -71,6 +107,9 @@ def build_model(config: TrainConfig, envs: EnvMaker) -> tuple[Any, str, Any]:
         make_vec_env(envs.make, n_envs=params.n_envs),
         "DummyVecEnv of gymnasium envs",
     )
+    vec_env = normalized(vec_env, params, envs)
+    if isinstance(vec_env, VecNormalize):
+        kind += ", in VecNormalize"
     try:
         model = _CLASSES[config.algo](
             "MlpPolicy",
@@ -79,7 +118,7 @@ def build_model(config: TrainConfig, envs: EnvMaker) -> tuple[Any, str, Any]:
             device=chosen,
             verbose=0,
             policy_kwargs=policy_kwargs(params, envs),
-            **params.algorithm_kwargs(),
+            **constructor_kwargs(params),
         )
     except (TypeError, ValueError, AssertionError) as error:
         raise InvalidValueError(f"[{config.algo}] hyperparameters rejected: {error}") from None

@@ -10,7 +10,9 @@ import math
 import typing
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rlgrid.algos.sb3 import zoo
 
 # Constructor arguments rlgrid sets itself, so they cannot come from a config.
 _MANAGED = {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log",
@@ -32,6 +34,20 @@ class SB3Params(BaseModel):
     """Hidden layer sizes of the policy and value networks, e.g. [64, 64]."""
     policy_kwargs: dict[str, Any] | None = None
     """Passed to the policy; optimizer_class and activation_fn are given by name ("AdamW")."""
+    normalize: bool | dict[str, Any] | None = None
+    """Normalize observations and rewards with SB3's VecNormalize: true, or a table of its
+    keyword arguments ({norm_obs = true, norm_reward = false, clip_obs = 10.0, ...}); its
+    gamma is the algorithm's unless given."""
+
+    @field_validator("normalize", mode="before")
+    @classmethod
+    def _normalize_table(cls, value: Any) -> Any:
+        return zoo.check_normalize(value)
+
+    @field_validator("policy_kwargs", mode="before")
+    @classmethod
+    def _no_python_text(cls, value: Any) -> Any:
+        return zoo.python_text("policy_kwargs", value)
 
     @model_validator(mode="after")
     def _known_constructor_arguments(self) -> SB3Params:
@@ -45,7 +61,10 @@ class SB3Params(BaseModel):
         parameters = inspect.signature(cls.__init__).parameters
         allowed = sorted(set(parameters) - _MANAGED)
         allowed += [name for name in type(self).model_fields if name not in allowed]
+        schedules = [n for n in parameters if n not in _MANAGED and _schedule(parameters[n])]
         for key, value in extras.items():
+            if zoo.elsewhere(key):
+                raise ValueError(zoo.elsewhere(key))
             if key not in allowed or key in _MANAGED:
                 matches = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
@@ -53,7 +72,11 @@ class SB3Params(BaseModel):
                     f"{self.sb3_class} has no hyperparameter {key!r}{hint} "
                     f"(its own: {', '.join(allowed)})"
                 )
-            _check_value(key, value, parameters[key].annotation)
+            zoo.check_schedule(key, value, schedules)
+            if key == "train_freq" and zoo.train_freq(value, self.n_envs) is not None:
+                continue
+            if zoo.linear_start(value) is None:
+                _check_value(key, value, parameters[key].annotation)
         rate = extras.get("learning_rate")
         if isinstance(rate, (int, float)) and not 0 < rate <= 1:
             # SB3 takes any number; with 1e9 it trains without a word into a useless model
@@ -64,7 +87,24 @@ class SB3Params(BaseModel):
         return self
 
     def algorithm_kwargs(self) -> dict[str, Any]:
+        """The constructor arguments as the config gives them (``lin_X`` as text)."""
         return dict(self.model_extra or {})
+
+    def normalize_kwargs(self) -> dict[str, Any] | None:
+        """VecNormalize's keyword arguments; None without ``normalize``."""
+        if not self.normalize:
+            return None
+        import stable_baselines3
+
+        cls = getattr(stable_baselines3, self.sb3_class)
+        default = inspect.signature(cls.__init__).parameters["gamma"].default
+        return zoo.normalize_kwargs(self.normalize, self.algorithm_kwargs().get("gamma", default))
+
+
+def _schedule(parameter: inspect.Parameter) -> bool:
+    """Whether the constructor takes ``parameter`` as a schedule (a function of the progress)."""
+    options = typing.get_args(parameter.annotation) or (parameter.annotation,)
+    return any(typing.get_origin(kind) is collections.abc.Callable for kind in options)
 
 
 _SIMPLE = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

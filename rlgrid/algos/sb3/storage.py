@@ -1,9 +1,11 @@
 """The files of an SB3 agent, read and written without unpickling anything: weights through
-torch's weights-only loader, the replay buffer and evaluations as plain arrays and CSV."""
+torch's weights-only loader, the replay buffer, VecNormalize's statistics and the evaluations
+as plain arrays and CSV."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -123,3 +125,58 @@ def read_evaluations(path: Path) -> list[tuple]:
         return rows
     except (OSError, ValueError) as error:
         raise RunError(f"{path} is not an evaluations file rlgrid wrote: {error}") from None
+
+
+# --- VecNormalize's statistics, as plain arrays (never VecNormalize.save, which pickles) ------
+
+_SETTINGS = ("norm_obs", "norm_reward", "clip_obs", "clip_reward", "gamma", "epsilon")
+
+
+def _statistics(normalizer: Any) -> dict[str, Any]:
+    """Each running mean and variance by name: ``ret``, and ``obs`` (or ``obs.KEY`` for each
+    normalized key of a Dict observation) where observations are normalized."""
+    found = {"ret": normalizer.ret_rms}
+    obs = getattr(normalizer, "obs_rms", None)  # absent with norm_obs = false
+    if isinstance(obs, dict):
+        found.update({f"obs.{key}": rms for key, rms in obs.items()})
+    elif obs is not None:
+        found["obs"] = obs
+    return found
+
+
+def normalizer_bytes(normalizer: Any) -> bytes:
+    """VecNormalize's statistics and settings as ``.npz``: for each running statistic NAME,
+    ``NAME.mean``, ``NAME.var`` and ``NAME.count``; ``settings`` is JSON text."""
+    settings = {name: getattr(normalizer, name) for name in _SETTINGS}
+    settings["norm_obs_keys"] = normalizer.norm_obs_keys
+    arrays = {"settings": np.array(json.dumps(settings))}
+    for name, rms in _statistics(normalizer).items():
+        arrays[f"{name}.mean"] = np.asarray(rms.mean, dtype=np.float64)
+        arrays[f"{name}.var"] = np.asarray(rms.var, dtype=np.float64)
+        arrays[f"{name}.count"] = np.array(float(rms.count))
+    data = io.BytesIO()
+    np.savez(data, **arrays)
+    return data.getvalue()
+
+
+def read_normalizer(normalizer: Any, path: Path, member: str) -> None:
+    """Set ``normalizer``'s statistics from the ``member`` of the model zip ``path``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if member not in archive.namelist():
+                raise RunError(
+                    f"{path} carries no normalization statistics ({member}), which this run's "
+                    "normalize needs; it was not loaded"
+                )
+            data = archive.read(member)
+        with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+            for name, rms in _statistics(normalizer).items():
+                mean, var = saved[f"{name}.mean"], saved[f"{name}.var"]
+                if mean.shape != np.shape(rms.mean) or var.shape != np.shape(rms.var):
+                    raise ValueError(f"{name} has shape {mean.shape}, not {np.shape(rms.mean)}")
+                rms.mean, rms.var = mean.astype(np.float64), var.astype(np.float64)
+                rms.count = float(saved[f"{name}.count"])
+    except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise RunError(
+            f"{path}: its normalization statistics do not fit this run: {error}"
+        ) from None
