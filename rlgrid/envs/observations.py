@@ -82,7 +82,7 @@ class Encoding:
         self.rows, self.cols = layout.size
         self.radius = window
         if self.parts == ("coords",):
-            high = np.array([self.rows - 1, self.cols - 1] * 2, dtype=np.int32)
+            high = self._bounds("coords")[1].astype(np.int32)
             self.space = gym.spaces.Box(0, high, shape=(4,), dtype=np.int32)
             return
         low, high = [], []
@@ -106,13 +106,15 @@ class Encoding:
 
     def _bounds(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         rows, cols = self.rows, self.cols
+        # A side of one cell would give a component whose low equals its high (always 0), which
+        # gymnasium's checker flags (and a normaliser would divide by); its bound is 1 instead.
+        last = np.array([max(rows - 1, 1), max(cols - 1, 1)])
         if part == "coords":
-            return np.zeros(4), np.array([rows - 1, cols - 1] * 2)
+            return np.zeros(4), np.tile(last, 2)
         if part == "scaled":
             return np.zeros(4), np.ones(4)
         if part == "offset":
-            bound = np.array([rows - 1, cols - 1])
-            return -bound, bound
+            return -last, last
         if part == "onehot":
             return np.zeros(2 * (rows + cols)), np.ones(2 * (rows + cols))
         if part == "window":
@@ -158,11 +160,12 @@ class Encoding:
         return out.reshape(len(robot), -1)
 
 
-class EncodedObservation(gym.ObservationWrapper):
+class EncodedObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
     """Re-encode the warehouse's coords observation (for a single gymnasium env)."""
 
     def __init__(self, env: gym.Env, name: str, window: int = DEFAULT_WINDOW) -> None:
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self, name=name, window=window)
+        gym.ObservationWrapper.__init__(self, env)
         self.encoding = Encoding(name, env.unwrapped.layout, window)
         self.observation_space = self.encoding.space
 

@@ -7,6 +7,7 @@ CLI's start-up never load it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +54,10 @@ def cell_pixels(layout: Layout) -> int:
     return int(np.clip(MAX_FRAME_SIDE // max(layout.size), 8, 64))
 
 
+def _even(pixels: int) -> int:
+    return pixels + pixels % 2
+
+
 def import_pygame():
     """Import pygame quietly (no banner), or say which package is missing."""
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -76,8 +81,11 @@ class FrameDrawer:
             self.pygame.font.init()
         self.font = self.pygame.font.Font(None, max(16, min(28, self.cell // 2 + 8)))
         rows, cols = layout.size
-        self.status_height = (self.font.get_linesize() + 7) // 2 * 2  # even: video encoders need it
-        self.size = (cols * self.cell, rows * self.cell + self.status_height)
+        # Both sides even (yuv420p video and some browsers need it): an odd grid side gets one
+        # blank pixel of padding, right of the grid or above the status line; nothing is stretched.
+        self.status_height = (self.font.get_linesize() + 7) // 2 * 2
+        self.grid_height = _even(rows * self.cell)
+        self.size = (_even(cols * self.cell), self.grid_height + self.status_height)
         self._background = self._draw_background()
         self._fonts: dict[int, pygame.font.Font] = {}
 
@@ -90,11 +98,11 @@ class FrameDrawer:
         surface.fill(FLOOR, pg.Rect(0, 0, cols * cell, rows * cell))
         for r, c in np.argwhere(~self.layout.free):
             surface.fill(SHELF, pg.Rect(c * cell, r * cell, cell, cell))
-        if cell >= 12:
-            for c in range(cols + 1):
+        if cell >= 12:  # no line right of the grid: a padding column stays blank
+            for c in range(cols):
                 pg.draw.line(surface, GRID_LINE, (c * cell, 0), (c * cell, rows * cell))
             for r in range(rows + 1):
-                pg.draw.line(surface, GRID_LINE, (0, r * cell), (cols * cell, r * cell))
+                pg.draw.line(surface, GRID_LINE, (0, r * cell), (cols * cell - 1, r * cell))
         return surface
 
     def draw(self, robot: Cell, target: Cell, status: str) -> pygame.Surface:
@@ -111,7 +119,7 @@ class FrameDrawer:
         centre = (robot[1] * cell + cell // 2, robot[0] * cell + cell // 2)
         pg.draw.circle(surface, ROBOT, centre, max(2, cell * 3 // 8))
         text = self._fitted(status)
-        top = self.layout.size.rows * cell + (self.status_height - text.get_height()) // 2
+        top = self.grid_height + (self.status_height - text.get_height()) // 2
         surface.blit(text, (4, top))
         return surface
 
@@ -134,21 +142,43 @@ class FrameDrawer:
         return np.ascontiguousarray(np.transpose(self.pygame.surfarray.array3d(surface), (1, 0, 2)))
 
 
-def add_status_line(frame: np.ndarray, status: str) -> np.ndarray:
-    """``frame`` (any env's rgb_array picture) with a white status line added below it."""
+def add_status_line(frame: np.ndarray, status: str, widest: str = "") -> np.ndarray:
+    """``frame`` (any env's rgb_array picture) with a white status line added below it, broken
+    into lines where the frame is narrow; room is made for as many lines as ``widest`` (the
+    longest status of the episodes) needs, so every frame of them has the same size."""
     pygame = import_pygame()
     if not pygame.font.get_init():
         pygame.font.init()
     font = pygame.font.Font(None, 22)
-    height = (font.get_linesize() + 7) // 2 * 2
-    width = frame.shape[1] + frame.shape[1] % 2
-    canvas = pygame.Surface((width, frame.shape[0] + frame.shape[0] % 2 + height))
+    width = _even(frame.shape[1])
+
+    def fits(text: str) -> bool:
+        return font.size(text)[0] <= width - 8
+
+    lines = _wrapped(status, fits)
+    rows = max(len(lines), len(_wrapped(widest, fits)) if widest else 0)
+    height = (font.get_linesize() * rows + 7) // 2 * 2
+    canvas = pygame.Surface((width, _even(frame.shape[0]) + height))
     canvas.fill(STATUS_BG)
     canvas.blit(pygame.surfarray.make_surface(np.ascontiguousarray(frame.swapaxes(0, 1))), (0, 0))
-    canvas.blit(
-        font.render(status, True, STATUS_FG, STATUS_BG), (4, canvas.get_height() - height + 3)
-    )
+    top = canvas.get_height() - height + 3
+    for number, line in enumerate(lines):
+        canvas.blit(
+            font.render(line, True, STATUS_FG, STATUS_BG), (4, top + number * font.get_linesize())
+        )
     return np.ascontiguousarray(np.transpose(pygame.surfarray.array3d(canvas), (1, 0, 2)))
+
+
+def _wrapped(status: str, fits: Callable[[str], bool]) -> list[str]:
+    """``status`` on as few lines as fit a narrow frame, broken between its parts (which are
+    separated by two spaces), never inside one."""
+    lines: list[str] = []
+    for part in status.split("  "):
+        if lines and fits(f"{lines[-1]}  {part}"):
+            lines[-1] = f"{lines[-1]}  {part}"
+        else:
+            lines.append(part)
+    return lines
 
 
 class Window:

@@ -135,12 +135,13 @@ class Shaper:
         return total
 
 
-class ShapedReward(gym.Wrapper):
+class ShapedReward(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Adds the shaping bonus to a single warehouse env's reward. ``info["raw_reward"]`` keeps the
     env's own reward, and ``info["raw_return"]`` its episode total when the episode ends."""
 
     def __init__(self, env: gym.Env, shaping: Shaping) -> None:
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self, shaping=shaping)
+        gym.Wrapper.__init__(self, env)
         self.shaper = Shaper(shaping, env.unwrapped.layout, 1)
         self.cols = env.unwrapped.cols
         self.raw_return = 0.0

@@ -15,6 +15,8 @@ from gymnasium import spaces
 from rlgrid.envs.layout import Cell, Layout
 from rlgrid.envs.layout_set import LayoutSet
 from rlgrid.envs.moves import Action, next_cell
+from rlgrid.envs.observations import DEFAULT_WINDOW, Encoding
+from rlgrid.envs.rewards import KINDS, Shaper, Shaping
 from rlgrid.errors import InvalidValueError
 
 
@@ -27,10 +29,13 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
     """A robot starts at (0, 0) (or a random cell) and must reach a package placed at random.
 
     Actions: LEFT=0, DOWN=1, RIGHT=2, UP=3; a move into the border or a blocked cell leaves the
-    robot in place. Observation: ``[robot_row, robot_col, target_row, target_col]`` (int32).
-    Reward 1 and ``terminated`` on reaching the target, 0 otherwise; ``truncated`` after
-    ``max_steps`` steps. ``info`` always holds ``shortest_path_length`` (from the episode's start to
-    its target) and, when an episode ends, ``is_success``.
+    robot in place. Observation: ``[robot_row, robot_col, target_row, target_col]`` (int32), or
+    another encoding (``obs``). Reward 1 and ``terminated`` on reaching the target, 0 otherwise,
+    plus any shaping bonus (``reward``); ``truncated`` after ``max_steps`` steps. ``info`` holds
+    ``shortest_path_length`` (from the episode's start to its target) on every reset and step, and
+    ``is_success`` on every step (True only on the step that reaches the target, so an outer time
+    limit that cuts an episode short still reports a failure). With shaping, ``info["raw_reward"]``
+    is the unshaped reward, and ``info["raw_return"]`` its episode total when an episode ends.
 
     Args:
         rows, cols: grid size.
@@ -44,6 +49,13 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
             one :class:`~rlgrid.envs.layout.LayoutSet`, each episode in one of them.
         max_steps: time limit in steps; default ``4 * (rows + cols)`` (of one layout).
         render_mode: ``None``, ``"ansi"``, ``"rgb_array"`` or ``"human"``.
+        obs: observation encoding as the ``--obs`` text: ``coords`` (default), ``offset``,
+            ``onehot``, ``offset+window`` ... (see :mod:`rlgrid.envs.observations`); ``window``
+            is the radius of the window part.
+        reward: ``sparse`` (default) or shaping as the ``--reward`` text: ``potential``,
+            ``proximity+exploration`` ... (see :mod:`rlgrid.envs.rewards`); ``gamma`` is the
+            discount potential shaping assumes (use the learner's), ``shaping`` optional scales
+            by kind, as the ``[shaping]`` config table (``{"potential": 2.0}``).
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -62,6 +74,11 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         layout: str | Layout | None = None,
         layout_seed: int = 0,
         layouts: int = 1,
+        obs: str = "coords",
+        window: int = DEFAULT_WINDOW,
+        reward: str = "sparse",
+        gamma: float = 0.99,
+        shaping: dict[str, float] | None = None,
     ) -> None:
         if layout is None:
             self.layout = Layout.open_grid(rows, cols, targets)
@@ -90,14 +107,16 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
             )
         self.render_mode = render_mode
 
-        rows, cols = self.layout.size
         self.action_space = spaces.Discrete(len(Action))
-        self.observation_space = spaces.Box(
-            low=0,
-            high=np.array([rows - 1, cols - 1, rows - 1, cols - 1], dtype=np.int32),
-            shape=(4,),
-            dtype=np.int32,
-        )
+        if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 32:
+            raise InvalidValueError(f"window must be an integer from 1 to 32, got {window!r}")
+        if not isinstance(obs, str):
+            raise InvalidValueError(f"obs must be text such as 'offset', got {obs!r}")
+        self.encoding = Encoding(obs, self.layout, window)
+        self.observation_space = self.encoding.space
+        self._plain_obs = self.encoding.parts == ("coords",)
+        self.shaper = _shaper(reward, self.layout, self.max_steps, gamma, shaping)
+        self.raw_return = 0.0
         self.robot: Cell = self.layout.home
         self.target: Cell = self.layout.home
         self.start: Cell = self.layout.home
@@ -128,6 +147,9 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         self.last_action = None
         self.last_reward = 0.0
         self.shortest_path_length = self.layout.shortest_path_length(self.start, self.target)
+        if self.shaper is not None:
+            self.shaper.start(np.zeros(1, dtype=np.int64), self._flat(self.robot))
+            self.raw_return = 0.0
         if self.render_mode == "human":
             self.render()
         return self._observation(), {"shortest_path_length": self.shortest_path_length}
@@ -156,22 +178,39 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         if not self.action_space.contains(action):
             raise InvalidValueError(f"action must be one of 0, 1, 2, 3, got {action!r}")
         action = int(action)
+        before = self.robot
         self.robot = next_cell(self.layout, self.robot, action)
         self.steps += 1
         terminated = self.robot == self.target
         truncated = not terminated and self.steps >= self.max_steps
         reward = 1.0 if terminated else 0.0
+        info: dict[str, Any] = {
+            "shortest_path_length": self.shortest_path_length,
+            "is_success": terminated,
+        }
+        if self.shaper is not None:
+            self.raw_return += reward
+            info["raw_reward"] = reward
+            if terminated or truncated:
+                info["raw_return"] = self.raw_return
+            flat = self._flat
+            ended = np.array([terminated])
+            reward += float(
+                self.shaper.bonus(flat(before), flat(self.robot), flat(self.target), ended)[0]
+            )
         self.last_action = action
         self.last_reward = reward
-        info: dict[str, Any] = {"shortest_path_length": self.shortest_path_length}
-        if terminated or truncated:
-            info["is_success"] = terminated
         if self.render_mode == "human":
             self.render()
         return self._observation(), reward, terminated, truncated, info
 
+    def _flat(self, cell: Cell) -> np.ndarray:
+        return np.array([cell[0] * self.layout.size.cols + cell[1]], dtype=np.int64)
+
     def _observation(self) -> np.ndarray:
-        return np.array([*self.robot, *self.target], dtype=np.int32)
+        if self._plain_obs:
+            return np.array([*self.robot, *self.target], dtype=np.int32)
+        return self.encoding.encode(self._flat(self.robot), self._flat(self.target))[0]
 
     def status_line(self) -> str:
         action = "-" if self.last_action is None else Action(self.last_action).name
@@ -204,8 +243,32 @@ class WarehouseEnv(gym.Env[np.ndarray, np.int64]):
         self._window.show(surface)
         return None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the state, not the drawing: a copy draws afresh, and opens its own window."""
+        return {**self.__dict__, "_drawer": None, "_window": None}
+
     def close(self) -> None:
         if self._window is not None:
             self._window.close()
             self._window = None
         self._drawer = None
+
+
+def _shaper(
+    reward: str, layout: Layout, max_steps: int, gamma: float, scales: dict[str, float] | None
+) -> Shaper | None:
+    """The shaping of one env from its plain-data options; None for the sparse reward."""
+    if not isinstance(reward, str):
+        raise InvalidValueError(f"reward must be text such as 'potential', got {reward!r}")
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 < gamma <= 1:
+        raise InvalidValueError(f"gamma must be a number in (0, 1], got {gamma!r}")
+    if scales is not None and not isinstance(scales, dict):
+        raise InvalidValueError(f"shaping must map kinds to scales, got {scales!r}")
+    scales = dict(scales or {})
+    for kind, scale in scales.items():
+        if kind not in KINDS:
+            raise InvalidValueError(f"unknown shaping scale {kind!r}: use {', '.join(KINDS)}")
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or scale < 0:
+            raise InvalidValueError(f"shaping scale {kind} must be a number >= 0, got {scale!r}")
+    built = Shaping.build(reward, layout, max_steps, float(gamma), scales)
+    return Shaper(built, layout, 1) if built.kinds else None

@@ -110,7 +110,16 @@ class EpisodePlayer:
         picture = self.env.render()
         if not isinstance(picture, np.ndarray):
             raise InvalidValueError(f"{self._env_name()} has no rgb_array render mode")
-        return add_status_line(picture, status)
+        return add_status_line(picture, status, self._widest_status())
+
+    def _widest_status(self) -> str:
+        """The longest status these episodes can show: the most digits, the longest action
+        name, a finished episode."""
+        space = self.env.action_space
+        names = [self.action_name(a) for a in range(int(space.n))] if hasattr(space, "n") else []
+        longest = max(names, key=len, default="-")
+        moment = Moment(self.episodes, self.episodes, 99_999, 0, -0.000001, True, True)
+        return moment.status(lambda _: longest)
 
     def _env_name(self) -> str:
         return self.env.spec.id if self.env.spec else "this env"

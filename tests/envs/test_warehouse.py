@@ -52,7 +52,7 @@ def test_each_action_moves_one_cell(action, expected):
     assert env.robot == expected
     assert obs.tolist() == [*expected, 4, 4]
     assert (reward, terminated, truncated) == (0.0, False, False)
-    assert "is_success" not in info
+    assert info["is_success"] is False
 
 
 @pytest.mark.parametrize(
@@ -252,6 +252,26 @@ def test_frames_of_big_grids_stay_a_sensible_size():
     frame = env.render()
     assert frame.shape[1] == 100 * 8
     assert frame.shape[0] < 200 * 8 + 60
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(33, 17), (17, 33), (1, 5), (5, 1)])
+def test_frames_have_even_sides_padded_not_stretched(rows, cols):
+    env = placed(
+        WarehouseEnv(rows, cols, targets="anywhere", render_mode="rgb_array"),
+        (rows - 1, cols - 1),
+        (0, 0),
+    )
+    frame = env.render()
+    cell = rendering.cell_pixels(env.layout)
+    assert frame.shape[0] % 2 == 0 and frame.shape[1] % 2 == 0
+    assert frame.shape[1] == cols * cell + (cols * cell) % 2
+    centre = ((rows - 1) * cell + cell // 2, (cols - 1) * cell + cell // 2)
+    assert tuple(frame[centre]) == rendering.ROBOT
+    if (cols * cell) % 2:  # the padding column right of the grid is blank
+        assert (frame[:, -1] == rendering.STATUS_BG).all()
+    if (rows * cell) % 2:  # a padding row carries the line under the grid, the status follows
+        assert (frame[rows * cell, : cols * cell] == rendering.GRID_LINE).all()
+        assert (frame[rows * cell + 1, : cols * cell] == rendering.STATUS_BG).all()
 
 
 def test_human_mode_opens_a_window_and_escape_closes_it():

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import rlgrid.families
 from rlgrid.cli.app import app
+from rlgrid.errors import InvalidValueError
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
 from rlgrid.families import family_for
 from rlgrid.families.base import EnvSettings, Family
@@ -150,9 +151,9 @@ def test_a_third_familys_settings_are_checked_by_its_own_model(tmp_path, corrido
     preset.write_text(f'algo = "q-table"\n[env]\nid = "{CORRIDOR}"\nlenght = 7\n')
     outcome = CliRunner().invoke(app, ["train", "--config", str(preset)])
     assert outcome.exit_code == 2
-    assert "lenght does not apply to rlgridtest/Corridor-v0 (its [env] keys: id, length)" in (
-        outcome.stderr
-    )
+    assert (
+        "lenght does not apply to rlgridtest/Corridor-v0 (its [env] keys: id, wrappers, length)"
+    ) in outcome.stderr
 
 
 def test_eval_of_a_run_plays_what_its_own_evaluation_played(tmp_path):
@@ -171,3 +172,11 @@ def test_eval_of_a_run_plays_what_its_own_evaluation_played(tmp_path):
     seeded = CliRunner().invoke(app, ["eval", str(runs / "r"), "--json", "--episodes", "30"])
     assert json.loads(seeded.stdout)["episodes"] == 30
     assert np.isfinite(json.loads(seeded.stdout)["mean_length"])
+
+
+def test_a_size_dependent_policy_does_not_fit_a_grid_with_the_same_bounds():
+    one_row = WarehouseSettings(grid="1x5", obs="coords", targets="anywhere")
+    two_rows = WarehouseSettings(grid="2x5", obs="coords", targets="anywhere")
+    with pytest.raises(InvalidValueError, match="cannot act on 2x5"):
+        WarehouseFamily().policy_fits(one_row, two_rows, tabular=True)
+    WarehouseFamily().policy_fits(one_row, one_row.model_copy(), True)

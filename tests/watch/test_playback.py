@@ -110,3 +110,15 @@ def test_record_refuses_other_suffixes(tmp_path):
     worded = error.value.worded(lambda key: f"<{key}>")
     assert worded == "<record> writes .gif or .mp4 files, not 'a.jpg'"
     assert not (tmp_path / "a.jpg").exists()
+
+
+def test_a_narrow_frame_breaks_its_status_line_and_keeps_one_size():
+    from rlgrid.envs.rendering import add_status_line
+
+    frame = np.zeros((40, 120, 3), dtype=np.uint8)
+    wide = add_status_line(np.zeros((40, 1000, 3), dtype=np.uint8), "episode 1/1  step 5")
+    short = add_status_line(frame, "episode 1/1  step 5", widest="episode 1/1  step 5  a  b  c")
+    long = add_status_line(frame, "episode 1/1  step 5  a  b  c")
+    assert short.shape == long.shape
+    assert long.shape[0] - 40 > wide.shape[0] - 40  # more than one line under a narrow frame
+    assert long.shape[0] % 2 == 0 and long.shape[1] % 2 == 0
