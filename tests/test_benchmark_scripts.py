@@ -44,3 +44,17 @@ def test_chaos_script(tmp_path):
     assert "q-table #0: ok" in out
     table = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
     assert table["overall"][1] == "1" and table["overall"][8] == "0"  # one trial, none lost
+
+
+def test_toy_text_script():
+    out = run_script("benchmarks/toy_text.py", "--cases", "FrozenLake-v1:is_slippery=false",
+                     "--seeds", "1", "--episodes", "2000", "--eval-episodes", "100")  # fmt: skip
+    row = next(line for line in out.splitlines() if line.startswith("│ FrozenLake-v1:is_slip"))
+    assert "1.0000 ± 0.0000" in row and "1/1" in row and "2,000" in row  # solved, exactly
+
+
+def test_sb3_gym_make_script():
+    out = run_script("benchmarks/sb3_gym_make.py", "--grid", "4x5", "--seeds", "1",
+                     "--cases", "offset:potential", "--budget", "20000")  # fmt: skip
+    row = next(line for line in out.splitlines() if line.startswith("│ offset"))
+    assert "1/1" in row  # A2C solves the 4x5 warehouse through gym.make's obs and reward

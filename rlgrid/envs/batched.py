@@ -14,13 +14,10 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.utils import seeding
 
+from rlgrid.envs.lane_draws import LaneDraws
 from rlgrid.envs.layout import Layout
 from rlgrid.envs.rewards import Shaper, Shaping
-
-BLOCK = 64
-"""Uniform draws taken ahead per lane at a time."""
 
 
 @dataclass
@@ -75,52 +72,28 @@ class BatchedWarehouse:
         self.steps = np.zeros(n, dtype=np.int64)
         self.shortest = np.zeros(n, dtype=np.int64)
         self.shaper = Shaper(shaping, layout, n) if shaping and shaping.kinds else None
-        self.rngs: list[np.random.Generator] = []
-        self.draws = np.zeros((n, BLOCK))
-        self.used = np.full(n, BLOCK, dtype=np.int64)
+        self.random = LaneDraws(n)
         self.all_lanes = np.arange(n)
 
     # --- randomness ----------------------------------------------------------------------------
 
     def reset(self, seed: int | None = None) -> None:
         """Seed lane ``i`` with ``seed + i`` (fresh entropy when ``seed`` is None); start all."""
-        seeds = [None if seed is None else seed + i for i in range(self.n)]
-        self.rngs = [seeding.np_random(s)[0] for s in seeds]
-        self.used[:] = BLOCK
+        self.random.seed(seed)
         self._start(self.all_lanes)
 
     def rng_states(self) -> list[dict]:
         """Each lane's generator state and the draws it has taken ahead but not used."""
-        return [
-            {"rng": rng.bit_generator.state, "ahead": self.draws[i, self.used[i] :].tolist()}
-            for i, rng in enumerate(self.rngs)
-        ]
+        return self.random.states()
 
     def restore(self, states: list[dict]) -> None:
         """Continue from :meth:`rng_states`; every lane starts a new episode."""
-        self.rngs = [seeding.np_random(0)[0] for _ in states]
-        for lane, (rng, state) in enumerate(zip(self.rngs, states, strict=True)):
-            rng.bit_generator.state = state["rng"]
-            ahead = np.asarray(state["ahead"], dtype=np.float64)
-            self.used[lane] = BLOCK - len(ahead)
-            self.draws[lane, self.used[lane] :] = ahead
+        self.random.restore(states)
         self._start(self.all_lanes)
 
-    def _take(self, lanes: np.ndarray) -> np.ndarray:
-        """One uniform draw for each of ``lanes`` (distinct lanes)."""
-        empty = lanes[self.used[lanes] >= BLOCK]
-        for lane in empty.tolist():
-            rest = self.draws[lane, self.used[lane] :]
-            fresh = self.rngs[lane].random(BLOCK - len(rest))
-            self.draws[lane] = np.concatenate([rest, fresh])
-            self.used[lane] = 0
-        values = self.draws[lanes, self.used[lanes]]
-        self.used[lanes] += 1
-        return values
-
     def _start(self, lanes: np.ndarray) -> None:
-        start_draws = self._take(lanes) if self.random_start else None
-        starts, targets = self.layout.draw_episodes(start_draws, self._take(lanes))
+        start_draws = self.random.take(lanes) if self.random_start else None
+        starts, targets = self.layout.draw_episodes(start_draws, self.random.take(lanes))
         self.robot[lanes] = starts
         self.target[lanes] = targets
         self.steps[lanes] = 0
