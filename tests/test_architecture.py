@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("families", "algos"),
     ("evaluation", "plots"),
     ("envs", "runs"),
+    ("literals",),
     ("errors", "interrupts", "threads", "strict"),
 ]
 """Top to bottom (docs/architecture.md says what each holds). A module may import from its own

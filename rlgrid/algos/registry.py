@@ -85,32 +85,53 @@ _SB3_SPACES = (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiDiscrete,
                gym.spaces.MultiBinary)  # fmt: skip
 
 
+MAX_TABLE_STATES = 2**40
+"""More observations than any memory could give a table row each: a q-table cannot work there,
+whatever its size limit."""
+
+
+def misfit(
+    algo: type[Algorithm], observations: gym.Space, actions: gym.Space, env_id: str
+) -> str | None:
+    """Why ``algo`` cannot work on these spaces; None when it can."""
+    if algo.actions == DISCRETE and not isinstance(actions, gym.spaces.Discrete):
+        return f"{algo.name} needs a discrete action space, but {env_id} acts in {actions}"
+    if algo.tabular():
+        table = tabular_space(observations)
+        if table is None:
+            return (
+                f"{algo.name} needs a small discrete observation space, but {env_id} observes "
+                f"{observations}"
+            )
+        if table.n_states > MAX_TABLE_STATES:
+            return (
+                f"{algo.name} needs a small discrete observation space, but {env_id} observes "
+                f"{observations}: about 10^{len(str(table.n_states)) - 1} states, a row each"
+            )
+        return None
+    if not isinstance(actions, _SB3_SPACES):
+        return f"{algo.name} cannot act in {env_id}'s {actions}"
+    if not isinstance(observations, _SB3_SPACES):
+        return f"{algo.name} with an MLP policy cannot read {env_id}'s {observations}"
+    return None
+
+
 def check_fits(
     algo: type[Algorithm], observations: gym.Space, actions: gym.Space, env_id: str
 ) -> None:
-    """Refuse, in one line naming the algorithms that fit, an env whose spaces ``algo`` cannot
-    work on."""
-    if algo.actions == DISCRETE and not isinstance(actions, gym.spaces.Discrete):
-        fits = ", ".join(name for name, a in ALGOS.items() if a.actions == ANY)
-        raise IncompatibleError(
-            f"{algo.name} needs a discrete action space, but {env_id} acts in {actions}; "
-            f"algorithms that fit: {fits}"
-        )
-    if algo.tabular():
-        if tabular_space(observations) is None:
-            fits = for_continuous_observations()
-            fitting = f"algorithms that fit: {', '.join(fits)}" if fits else "none fits it"
-            raise IncompatibleError(
-                f"{algo.name} needs a small discrete observation space, but {env_id} observes "
-                f"{observations}; {fitting}"
-            )
+    """Refuse, in one line naming the algorithms that do fit, an env whose spaces ``algo``
+    cannot work on."""
+    reason = misfit(algo, observations, actions, env_id)
+    if reason is None:
         return
-    if not isinstance(actions, _SB3_SPACES):
-        raise IncompatibleError(f"{algo.name} cannot act in {env_id}'s {actions}")
-    if not isinstance(observations, _SB3_SPACES):
-        raise IncompatibleError(
-            f"{algo.name} with an MLP policy cannot read {env_id}'s {observations}"
-        )
+    fits = [
+        name
+        for name, other in ALGOS.items()
+        if other is not algo and misfit(other, observations, actions, env_id) is None
+    ]
+    fitting = f"algorithms that fit: {', '.join(fits)}" if fits else "no algorithm here fits it"
+    hint = "; a wrapper can turn its observations into a Box (see --wrapper)" if not fits else ""
+    raise IncompatibleError(f"{reason}; {fitting}{hint}")
 
 
 def check_budget(algo: type[Algorithm], unit: str, until_solved: bool) -> None:
@@ -121,10 +142,6 @@ def check_budget(algo: type[Algorithm], unit: str, until_solved: bool) -> None:
         raise InvalidValueError(f"{algo.name} counts its budget in {units}: use {given}")
     if until_solved and not algo.stops_when_solved:
         raise InvalidValueError(f"{algo.name} cannot stop when solved: drop until_solved")
-
-
-def for_continuous_observations() -> list[str]:
-    return [name for name, algo in ALGOS.items() if not algo.tabular()]
 
 
 def agent_class(name: str) -> Any:

@@ -83,6 +83,8 @@ def _free_memory() -> int | None:
 
 
 def _human(size: float) -> str:
+    if size >= 1024**6:  # beyond any memory: the order of magnitude says it
+        return f"about 10^{len(str(int(size))) - 1} bytes"
     units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
     level = 0
     while size >= 1024 and level < len(units) - 1:

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from rlgrid import __version__
 from rlgrid.cli import bench, check_env, compare, eval, render, train
-from rlgrid.cli.command import remember
+from rlgrid.cli.command import expand_many, remember
 from rlgrid.cli.wording import flag
 from rlgrid.errors import RlgridError
 from rlgrid.interrupts import STOP_SIGNALS, exit_interrupted
@@ -63,9 +63,10 @@ class RlgridGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra["standalone_mode"] = False
-        remember(prog_name or "rlgrid", sys.argv[1:] if args is None else list(args))
+        args = sys.argv[1:] if args is None else list(args)
+        remember(prog_name or "rlgrid", args)
         try:
-            code = super().main(args, prog_name, **extra)
+            code = super().main(expand_many(args), prog_name, **extra)
         except typer.TyperException as error:  # usage errors: bad option values, unknown commands
             if _debugging():
                 raise

@@ -25,13 +25,35 @@ def _list(text: str) -> list[str]:
 def compare(
     algo: Annotated[str, typer.Option(help="Algorithms, comma-separated.")] = "a2c",
     grid: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Warehouse floors, comma-separated: RxC grids, aisles:RxC or random:RxC "
-            "layouts, map:FILE maps.",
+            "layouts, map:FILE maps. Default 6x6,10x10.",
+            show_default=False,
         ),
-    ] = "6x6,10x10",
-    reward: Annotated[str, typer.Option(help="Rewards, comma-separated.")] = "sparse,potential",
+    ] = None,
+    reward: Annotated[
+        str | None,
+        typer.Option(
+            help="Warehouse rewards, comma-separated. Default sparse,potential.",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID[,ID]",
+            help="Other envs instead of warehouse floors, comma-separated gymnasium ids (each "
+            "with its own reward), e.g. MiniGrid-Empty-8x8-v0,MiniGrid-DoorKey-5x5-v0.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="A preset every run starts from (see configs/); flags on top."
+        ),
+    ] = None,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per combination.")] = 3,
     timesteps: Annotated[
         int | None, typer.Option(min=1, metavar="N", help="Budget of each run (steps).")
@@ -64,13 +86,20 @@ def compare(
     """
     from rlgrid.envs.maps import parse_floor
     from rlgrid.studies.compare import compare_study, report_study
-    from rlgrid.studies.spec import StudySpec
+    from rlgrid.studies.spec import ENV, OWN_REWARD, StudySpec
 
     if report is not None:
         _print_report(report_study(report))
         return  # a rebuilt report exits 0, failed runs or not
-    grids = [parse_floor(text) for text in _list(grid)]
-    spec = StudySpec(_list(algo), grids, _list(reward), seeds, timesteps, until_solved)
+    if env is not None:
+        if grid is not None or reward is not None:
+            raise typer.BadParameter("--env studies other envs: drop --grid and --reward")
+        grids, rewards = [f"{ENV}{text}" for text in _list(env)], [OWN_REWARD]
+    else:
+        grids = [parse_floor(text) for text in _list(grid or "6x6,10x10")]
+        rewards = _list(reward or "sparse,potential")
+    preset = str(config.expanduser().resolve()) if config is not None else None
+    spec = StudySpec(_list(algo), grids, rewards, seeds, timesteps, until_solved, preset)
     progress = _Progress()
     result = compare_study(spec, name, runs_dir, workers, backend.value, address, progress)
     _print_report(result)

@@ -64,7 +64,8 @@ MaxStepsOption = Annotated[
         "--max-steps",
         min=1,
         metavar="N",
-        help="Warehouse time limit in steps (default 4 * (rows + cols)).",
+        help="Time limit in steps (warehouse default 4 * (rows + cols); other envs: their "
+        "spec's, or 1000 where it has none).",
         show_default=False,
     ),
 ]
@@ -105,6 +106,49 @@ LayoutsOption = Annotated[
         "--random-start.",
     ),
 ]
+
+ObsOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="KIND",
+        help="What the agent observes. Warehouse: coords, scaled, offset or onehot, and the map "
+        "parts window or planes joined with + (e.g. offset+window); default coords for q-table, "
+        "offset otherwise. Minigrid: image (default), full, flat or raw.",
+        show_default=False,
+    ),
+]
+EnvKwargsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env-kwargs",
+        metavar="KEY=VALUE ...",
+        help="Keyword arguments of the env's constructor, e.g. --env-kwargs is_slippery=false "
+        "map_name=8x8 (TOML literals; on top of the config's).",
+        show_default=False,
+    ),
+]
+WrapperOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--wrapper",
+        metavar="NAME[:K=V,...]",
+        help="A gymnasium wrapper around the env, repeatable, innermost first: a gymnasium, "
+        "minigrid or rlgrid wrapper by name (FlattenObservation, "
+        "TimeLimit:max_episode_steps=50) or module.Class. Replaces the config's list.",
+        show_default=False,
+    ),
+]
+
+
+def env_extras(env_kwargs: list[str] | None, wrappers: list[str] | None) -> dict[str, object]:
+    """``--env-kwargs`` and ``--wrapper`` as config keys (``None``: not given)."""
+    from rlgrid.config import parse_env_kwargs
+
+    return {
+        "env.kwargs": parse_env_kwargs(env_kwargs) if env_kwargs else None,
+        "env.wrappers": list(wrappers) if wrappers else None,
+    }
+
 
 DEFAULT_ENV = WAREHOUSE_ID
 

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rlgrid.cli.options import (
+    EnvKwargsOption,
     EnvOption,
     GridOption,
     LayoutOption,
     LayoutSeedOption,
     MapOption,
     TrustEnvModuleOption,
+    WrapperOption,
+    env_extras,
     floor_options,
 )
 
@@ -42,6 +45,8 @@ def render(
         bool, typer.Option("--play", help="Move the robot with the arrow keys.")
     ] = False,
     env: EnvOption = None,
+    env_kwargs: EnvKwargsOption = None,
+    wrapper: WrapperOption = None,
     grid: GridOption = None,
     map_file: MapOption = None,
     layout: LayoutOption = None,
@@ -93,6 +98,7 @@ def render(
             run=run,
             env_id=env,
             floor=floor_options(grid, map_file, layout, layout_seed),
+            env=env_extras(env_kwargs, wrapper),
             episodes=episodes,
             fps=fps,
             seed=seed,

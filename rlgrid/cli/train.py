@@ -10,6 +10,7 @@ import typer
 
 from rlgrid.cli.command import typed_command
 from rlgrid.cli.options import (
+    EnvKwargsOption,
     EnvOption,
     GridOption,
     LayoutOption,
@@ -17,9 +18,12 @@ from rlgrid.cli.options import (
     LayoutsOption,
     MapOption,
     MaxStepsOption,
+    ObsOption,
     RandomStartOption,
     TargetsOption,
     TrustEnvModuleOption,
+    WrapperOption,
+    env_extras,
     warehouse_options,
 )
 
@@ -39,6 +43,8 @@ def train(
         ),
     ] = None,
     env: EnvOption = None,
+    env_kwargs: EnvKwargsOption = None,
+    wrapper: WrapperOption = None,
     grid: GridOption = None,
     targets: TargetsOption = None,
     random_start: RandomStartOption = False,
@@ -47,16 +53,7 @@ def train(
     layout: LayoutOption = None,
     layout_seed: LayoutSeedOption = None,
     layouts: LayoutsOption = None,
-    obs: Annotated[
-        str | None,
-        typer.Option(
-            metavar="PART[+PART]",
-            help="Warehouse observation: coords, scaled, offset or onehot, and the map parts "
-            "window or planes joined with + (e.g. offset+window). Default coords for q-table, "
-            "offset otherwise.",
-            show_default=False,
-        ),
-    ] = None,
+    obs: ObsOption = None,
     window: Annotated[
         int | None,
         typer.Option(
@@ -73,7 +70,11 @@ def train(
     ] = None,
     episodes: Annotated[
         int | None,
-        typer.Option(min=1, metavar="N", help="Budget in episodes (q-table; default 1000)."),
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Budget in episodes (q-table; default 1000, 20000 on gymnasium's toy-text envs).",
+        ),
     ] = None,
     timesteps: Annotated[
         int | None, typer.Option(min=1, metavar="N", help="Budget in environment steps.")
@@ -165,7 +166,8 @@ def train(
                 "--device": device, "--save-freq": save_freq,
                 "--until-solved": until_solved or None, "--obs": obs, "--reward": reward,
                 "--map": map_file, "--layout": layout, "--layout-seed": layout_seed,
-                "--layouts": layouts, "--window": window,
+                "--layouts": layouts, "--window": window, "--env-kwargs": env_kwargs,
+                "--wrapper": wrapper,
             }.items()
             if value is not None
         ]  # fmt: skip
@@ -199,6 +201,7 @@ def train(
             "env.obs": obs,
             "env.window": window,
             "env.reward": reward,
+            **env_extras(env_kwargs, wrapper),
             **{
                 f"env.{key}": value
                 for key, value in warehouse_options(

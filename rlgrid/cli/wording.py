@@ -15,6 +15,8 @@ FLAGS = {
     "eval.reward_threshold": "reward_threshold in the config's [eval] table",
     "env.id": "--env",
     "env.map": "--map",
+    "env.kwargs": "--env-kwargs",
+    "env.wrappers": "--wrapper",
     "a2c.device": "--device",
     "dqn.device": "--device",
     "ppo.device": "--device",

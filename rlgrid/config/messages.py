@@ -49,6 +49,9 @@ def describe(
     loc = tuple(str(part) for part in first["loc"])
     key = ".".join(loc)
     origin = source.get(key, source[""])
+    item = next((loc[:n] for n in range(len(loc) - 1, 0, -1) if ".".join(loc[:n]) in source), None)
+    if item is not None and key not in source:  # an item of a list given by a flag
+        origin = source[".".join(item)]
     env = data.get("env") if isinstance(data.get("env"), dict) else {}
     env_id = str(env.get("id", default_env))
     if first["type"] == "extra_forbidden":
@@ -74,6 +77,8 @@ def describe(
         return f"{origin}: {key!r} is required"
     if not key:
         return f"{origin}: {message}"
+    if item is not None and key not in source:
+        return f"{origin} {first['input']!r}: {message}"
     return f"{origin}: {key} = {first['input']!r}: {message}"
 
 

@@ -14,6 +14,7 @@ from rlgrid.config.messages import describe
 from rlgrid.config.schema import DEFAULT_ENV_ID, TrainConfig
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.families import family_for
+from rlgrid.literals import key_values
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,25 +39,13 @@ def read_preset(path: Path) -> dict[str, Any]:
 
 def parse_hp(pairs: list[str]) -> dict[str, Any]:
     """Hyperparameters as ``key=value`` pairs; values are TOML literals (``0.95``, ``true``,
-    ``"text"``), and a bare word that is not one is taken as text. A value that starts like a
-    TOML list, table or string but does not parse is refused, rather than taken as text."""
-    result: dict[str, Any] = {}
-    hp = setting("hp")
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise InvalidValueError(f"{hp} {pair!r}: expected key=value, e.g. gamma=0.95")
-        try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError as error:
-            if text.strip()[:1] in ("[", "{", '"', "'"):
-                raise InvalidValueError(
-                    f"{hp} {pair!r}: not a valid TOML value ({error}); e.g. net_arch=[64,64]"
-                ) from None
-            value = text.strip()
-        result[key] = value
-    return result
+    ``"text"``), and a bare word that is not one is taken as text."""
+    return key_values(pairs, setting("hp"), "gamma=0.95")
+
+
+def parse_env_kwargs(pairs: list[str]) -> dict[str, Any]:
+    """The env constructor's kwargs as ``key=value`` pairs (TOML literals, as :func:`parse_hp`)."""
+    return key_values(pairs, setting("env.kwargs"), "is_slippery=false")
 
 
 def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any]) -> TrainConfig:
@@ -72,11 +61,15 @@ def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any])
     if "episodes" in given or "timesteps" in given:
         data.pop("episodes", None)
         data.pop("timesteps", None)
+    env_kwargs = given.pop("env.kwargs", None)
     for key, value in given.items():
         section, _, name = key.rpartition(".")
         target = data.setdefault(section, {}) if section else data
         target[name] = value
         source[key] = setting(key)
+    if env_kwargs:
+        _env_kwargs(data, env_kwargs)
+        source["env.kwargs"] = setting("env.kwargs")
     if "env.map" in given:
         _map_beside(data, Path.cwd())
     algo = data.get("algo")
@@ -107,13 +100,31 @@ def _defaults(data: dict[str, Any], algo: Any) -> None:
     if algo not in ALGOS:
         return
     algorithm = ALGOS[algo]
+    chosen = family.defaults(algorithm.tabular())
+    budget = chosen.pop("budget", {})
     if "episodes" not in data and "timesteps" not in data:
-        data[algorithm.budget_units[0]] = algorithm.default_budget
-    for table, values in family.defaults(algorithm.tabular()).items():
+        unit = algorithm.budget_units[0]
+        data[unit] = budget.get(unit, algorithm.default_budget)
+    for table, values in chosen.items():
         target = data.setdefault("env" if table == "env" else algo, {})
         if isinstance(target, dict):
             for key, value in values.items():
                 target.setdefault(key, value)
+
+
+def _env_kwargs(data: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    """Constructor kwargs given on top of the preset's: into ``[env] kwargs`` where the env's
+    family passes kwargs on (any gymnasium env), else each is a key of the family's ``[env]``
+    table (the warehouse's ``max_steps``), checked by its settings model."""
+    env = data.setdefault("env", {})
+    if not isinstance(env, dict):
+        return
+    family = family_for(str(env.get("id", DEFAULT_ENV_ID)))
+    if "kwargs" in family.settings_model.model_fields:
+        saved = env.get("kwargs") if isinstance(env.get("kwargs"), dict) else {}
+        env["kwargs"] = {**saved, **kwargs}
+    else:
+        env.update(kwargs)
 
 
 def _map_beside(data: dict[str, Any], folder: Path) -> None:

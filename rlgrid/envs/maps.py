@@ -200,4 +200,6 @@ def floor_label(floor: str) -> str:
     """A floor as a folder-name part: ``6x6``, ``aisles-32x32``, ``map-shelves_16x16``."""
     if floor.startswith("map:"):
         return f"map-{Path(floor[4:]).stem}"
+    if floor.startswith("env:"):  # another env, by id: rlgrid/Warehouse-v0, module:Id
+        return floor[4:].replace("/", "-").replace(":", "-")
     return floor.replace(":", "-")

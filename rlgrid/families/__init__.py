@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from rlgrid.families.base import EnvSettings, EvalPlan, Family, RewardSetup
 from rlgrid.families.gymnasium import GymnasiumFamily
+from rlgrid.families.minigrid import MinigridFamily
+from rlgrid.families.toy_text import ToyTextFamily
 from rlgrid.families.warehouse.family import WarehouseFamily
 
-FAMILIES: tuple[Family, ...] = (WarehouseFamily(), GymnasiumFamily())
+FAMILIES: tuple[Family, ...] = (
+    WarehouseFamily(),
+    MinigridFamily(),
+    ToyTextFamily(),
+    GymnasiumFamily(),
+)
 """Every family, most specific first: an env id belongs to the first that claims it."""
 
 

@@ -15,16 +15,53 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import gymnasium as gym
+from pydantic import Field, model_validator
 
+from rlgrid.envs import wrappers
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement, evaluate
 from rlgrid.strict import StrictModel
+
+
+class WrapperSpec(StrictModel):
+    """One gymnasium wrapper of ``[env] wrappers``: its name (see :mod:`rlgrid.envs.wrappers`) and
+    constructor kwargs. In a config an item may also be ``"NAME[:key=value,...]"`` text."""
+
+    name: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return wrappers.parse_wrapper(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _known(self) -> WrapperSpec:
+        """A wrapper of gymnasium, minigrid or rlgrid is checked at once (its kwargs against its
+        constructor); an external one only when it is imported, where the user allowed it."""
+        if not wrappers.is_external(self.name):
+            wrappers.check_kwargs(wrappers.resolve(self.name), self.kwargs, self.name)
+        return self
 
 
 class EnvSettings(StrictModel):
     """The ``[env]`` table: the env id, and the keys of its family."""
 
     id: str
+    wrappers: list[WrapperSpec] = Field(default_factory=list)
+    """Gymnasium wrappers around each env, innermost first (after the family's own)."""
+
+    def external_modules(self) -> list[str]:
+        """Modules outside gymnasium, minigrid and rlgrid that making these envs imports: the
+        env id's ``module:`` prefix and external wrappers."""
+        module = self.id.rpartition(":")[0]
+        found = [module] if module else []
+        found += [
+            wrappers.external_module(spec.name)
+            for spec in self.wrappers
+            if wrappers.is_external(spec.name)
+        ]
+        return list(dict.fromkeys(found))
 
     def label(self) -> str:
         """A short name of what the env is made of, for titles (empty where the id says all)."""
@@ -51,7 +88,9 @@ class EvalPlan:
 
 
 PASS, FAIL, SKIP = "pass", "fail", "n/a"
-"""What a check finds: it passes, fails, or does not apply."""
+WARN = "warn"
+"""What a check finds: it passes, fails, does not apply, or passes with warnings (``WARN``: the
+env works, but a checker advises a change; only ``--strict`` counts that as failing)."""
 
 
 class CheckSubject(Protocol):
@@ -104,8 +143,9 @@ class Family(ABC):
         env's own reward (evaluation, so returns compare fairly)."""
 
     def defaults(self, tabular: bool) -> dict[str, dict[str, Any]]:
-        """Defaults that depend on the algorithm: ``{"env": {...}, "params": {...}}``, for a
-        tabular algorithm or a deep one."""
+        """Defaults that depend on the algorithm: ``{"env": {...}, "params": {...}, "budget":
+        {"episodes": N}}``, for a tabular algorithm or a deep one (the budget where the
+        algorithm's own default does not reach the optimum)."""
         return {}
 
     def resolved(self, settings: Any) -> Any:

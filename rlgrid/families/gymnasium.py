@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
+from pydantic import Field
 
+from rlgrid.envs import wrappers
 from rlgrid.errors import InvalidValueError, RlgridError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
 from rlgrid.families.base import EnvSettings, Family, RewardSetup
+
+PLUGINS = {"MiniGrid-": "minigrid", "BabyAI-": "minigrid"}
+"""Id prefixes of env packages that register their envs on import: a plain id imports them."""
 
 
 def resolve_env_id(env_id: str) -> str:
@@ -23,10 +30,18 @@ def resolve_env_id(env_id: str) -> str:
     where rlgrid runs is not imported by accident.
     """
     module, _, name = env_id.rpartition(":")
+    plugin = next((m for prefix, m in PLUGINS.items() if name.startswith(prefix)), None)
+    if not module and name not in gym.registry and plugin is not None:
+        module = plugin
     if module:
         try:
             importlib.import_module(module)
         except ImportError as error:
+            if module == plugin:
+                raise RlgridError(
+                    f"env {name!r} comes with the {plugin} package, which is not installed: "
+                    f"pip install -c constraints.txt 'rlgrid[{plugin}]'"
+                ) from None
             raise InvalidValueError(
                 f"env {env_id!r}: cannot import module {module!r} ({error}); it must be "
                 "importable: installed, or on PYTHONPATH (for a my_env.py in this folder: "
@@ -40,6 +55,12 @@ def resolve_env_id(env_id: str) -> str:
             ) from error
     if name in gym.registry:
         return name
+    try:
+        gym.spec(name)
+    except (gym.error.DeprecatedEnv, gym.error.VersionNotFound) as error:
+        raise InvalidValueError(f"env {name!r}: {error}") from None  # names the version to use
+    except gym.error.Error:
+        pass
     known = list(gym.registry)
     by_lower = {key.lower(): key for key in known}
     matches = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
@@ -48,16 +69,76 @@ def resolve_env_id(env_id: str) -> str:
 
 
 def make_env(env_id: str, kwargs: dict[str, Any] | None = None, **make_kwargs: Any) -> gym.Env:
-    """``gymnasium.make`` with rlgrid's errors: unknown ids and missing extras get one line."""
+    """``gymnasium.make`` with rlgrid's errors: unknown ids, keyword arguments the env's
+    constructor does not take and missing extras get one line."""
     name = resolve_env_id(env_id)
+    kwargs = kwargs or {}
+    check_env_kwargs(name, kwargs)
     try:
-        return gym.make(name, **(kwargs or {}), **make_kwargs)
+        return gym.make(name, **kwargs, **make_kwargs)
     except gym.error.DependencyNotInstalled as error:
         raise RlgridError(f"env {name!r} needs a package that is not installed: {error}") from None
+    except (TypeError, ValueError, AssertionError, KeyError) as error:
+        if not kwargs:
+            raise
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InvalidValueError(
+            f"{setting('env.kwargs')} {kwargs}: {name} refused them: "
+            f"{type(error).__name__}: {first}"
+        ) from None
+
+
+def constructor_arguments(env_id: str) -> list[str] | None:
+    """The keyword arguments the env's constructor takes, where its signature says (None where
+    it takes any, or cannot be read)."""
+    creator = gym.spec(env_id).entry_point
+    try:
+        if isinstance(creator, str):
+            creator = load_env_creator(creator)
+        parameters = inspect.signature(creator).parameters
+    except gym.error.DependencyNotInstalled as error:
+        raise RlgridError(
+            f"env {env_id!r} needs a package that is not installed: {error}"
+        ) from None
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return [key for key in parameters if key != "self"]
+
+
+def check_env_kwargs(env_id: str, kwargs: dict[str, Any]) -> None:
+    if "render_mode" in kwargs:
+        raise InvalidValueError(
+            f"{setting('env.kwargs')}: render_mode is chosen by the command (render --human, "
+            "--gif), not set in the env's kwargs"
+        )
+    allowed = constructor_arguments(env_id)
+    if allowed is None:
+        return
+    for key in kwargs:
+        if key not in allowed:
+            matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {matches[0]!r}?" if matches else ""
+            takes = ", ".join(k for k in allowed if k != "render_mode") or "nothing"
+            raise InvalidValueError(
+                f"{setting('env.kwargs')}: {env_id} takes no argument {key!r}{hint} (it takes: "
+                f"{takes})"
+            )
+
+
+DEFAULT_STEP_CAP = 1000
+"""The time limit of an env whose spec has none (CliffWalking): without one, an agent that never
+finds the goal plays one episode forever."""
 
 
 class GymnasiumSettings(EnvSettings):
-    """A registered gymnasium env: its id only."""
+    """A registered gymnasium env: its id, its constructor's kwargs and a time limit."""
+
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments of the env's constructor (``is_slippery = false``)."""
+    max_steps: int | None = Field(None, ge=1)
+    """The time limit: the spec's own, or 1000 steps for an env whose spec has none."""
 
 
 class GymnasiumFamily(Family):
@@ -74,7 +155,19 @@ class GymnasiumFamily(Family):
         render_mode: str | None = None,
     ) -> gym.Env:
         extra = {} if render_mode is None else {"render_mode": render_mode}
-        return make_env(settings.id, **extra)
+        return wrappers.apply(self.make_core(settings, extra), settings.wrappers)
+
+    def make_core(self, settings: GymnasiumSettings, make_kwargs: dict[str, Any]) -> gym.Env:
+        """The env with the family's own wrappers, inside the user's."""
+        steps = self.resolved(settings).max_steps
+        return make_env(settings.id, settings.kwargs, max_episode_steps=steps, **make_kwargs)
+
+    def resolved(self, settings: GymnasiumSettings) -> GymnasiumSettings:
+        """The time limit spelled out: the spec's, or :data:`DEFAULT_STEP_CAP`."""
+        if settings.max_steps is not None:
+            return settings
+        limit = gym.spec(resolve_env_id(settings.id)).max_episode_steps
+        return settings.model_copy(update={"max_steps": limit or DEFAULT_STEP_CAP})
 
     def threshold(self, settings: GymnasiumSettings, eval_settings: EvalSettings) -> float | None:
         """The mean return that counts as solved: the config's, else the env spec's."""

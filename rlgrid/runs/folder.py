@@ -34,7 +34,7 @@ LOCK = ".lock"
 """Held (flock) by the process that trains the run; the kernel releases it when that process
 ends, however it ends, so a run left ``running`` by a dead process is told apart."""
 
-LIBRARIES = ("rlgrid", "numpy", "gymnasium", "stable-baselines3", "torch", "pygame", "typer")
+LIBRARIES = ("rlgrid", "numpy", "gymnasium", "stable-baselines3", "torch", "pygame-ce", "typer")
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]")
 
 

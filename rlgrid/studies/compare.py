@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Protocol
 
 from rlgrid.algos.registry import ALGOS
+from rlgrid.config import read_preset
 from rlgrid.envs.rewards import parse_reward
 from rlgrid.errors import InvalidValueError
+from rlgrid.families.gymnasium import resolve_env_id
 from rlgrid.studies.execute import Outcome, execute, run_local
 from rlgrid.studies.ray_backend import RayRunner
 from rlgrid.studies.results import COLUMNS, collect, result_paths, write_results
-from rlgrid.studies.spec import Job, Study, StudySpec
+from rlgrid.studies.spec import ENV, OWN_REWARD, Job, Study, StudySpec
 
 
 class StudyStatus(str, Enum):
@@ -81,9 +83,15 @@ def check_spec(spec: StudySpec) -> None:
         if algo not in ALGOS:
             raise InvalidValueError(f"unknown algorithm {algo!r} (known: {', '.join(ALGOS)})")
     for reward in spec.rewards:
-        parse_reward(reward)
+        if reward != OWN_REWARD:
+            parse_reward(reward)
+    for floor in spec.grids:
+        if floor.startswith(ENV):
+            resolve_env_id(floor.removeprefix(ENV))
     if not spec.algos or not spec.grids or not spec.rewards:
         raise InvalidValueError("a study needs at least one algorithm, grid and reward")
+    if spec.config is not None:
+        read_preset(Path(spec.config))
 
 
 def compare_study(

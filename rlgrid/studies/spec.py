@@ -14,8 +14,17 @@ from rlgrid.errors import InvalidValueError, RlgridError, setting
 STUDY_FILE = "study.json"
 
 
+ENV = "env:"
+"""A study's floor that is another env: ``env:ID`` (its own floor, its own reward)."""
+OWN_REWARD = "default"
+"""The reward of a study of other envs: the env's own (no ``--reward``)."""
+
+
 def floor_flags(floor: str) -> list[str]:
-    """The ``rlgrid train`` flags that choose a floor from :func:`parse_floor`."""
+    """The ``rlgrid train`` flags that choose a floor from :func:`parse_floor`, or an env
+    (``env:ID``)."""
+    if floor.startswith(ENV):
+        return ["--env", floor.removeprefix(ENV)]
     if ":" not in floor:
         return ["--grid", floor]
     if floor.startswith("map:"):
@@ -31,11 +40,15 @@ class StudySpec:
     seeds: int
     timesteps: int | None = None
     until_solved: bool = False
+    config: str | None = None
+    """A preset every run starts from (an absolute path), its flags on top."""
 
     def default_name(self) -> str:
         grids = "-".join(floor_label(grid) for grid in self.grids)
         parts = ["compare", "-".join(self.algos), grids, "-".join(self.rewards),
                  f"{self.seeds}seeds"]  # fmt: skip
+        if self.config:
+            parts.append(Path(self.config).stem)
         if self.timesteps:
             parts.append(str(self.timesteps))
         if self.until_solved:
@@ -66,8 +79,11 @@ class Job:
         return f"{self.algo}_{grid}_{self.reward.replace('+', '-')}_seed{self.seed}"
 
     def train_args(self, spec: StudySpec) -> list[str]:
-        args = ["train", "--algo", self.algo, *floor_flags(self.grid), "--reward", self.reward,
+        reward = ["--reward", self.reward] if self.reward != OWN_REWARD else []
+        args = ["train", "--algo", self.algo, *floor_flags(self.grid), *reward,
                 "--seed", str(self.seed), "--threads", "1"]  # fmt: skip
+        if spec.config:
+            args += ["--config", spec.config]
         if spec.timesteps:
             args += ["--timesteps", str(spec.timesteps)]
         if spec.until_solved:

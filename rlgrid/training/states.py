@@ -28,18 +28,21 @@ def new_agent(config: TrainConfig) -> Agent:
 
 
 def load_run_config(run: Path, *, trust_env_module: bool = False) -> TrainConfig:
-    """The run's saved config. An env id with a ``module:`` prefix would import that module when
-    the env is made, running whatever code it holds: refused unless ``trust_env_module``, so
-    loading a run never imports what the run names. A trusted module is imported at once (the
-    warehouse's batched envs make no gymnasium env that would import it)."""
+    """The run's saved config. An env id with a ``module:`` prefix, or a wrapper from a module
+    outside gymnasium, minigrid and rlgrid, would import that module when the env is made,
+    running whatever code it holds: refused unless ``trust_env_module``, so loading a run never
+    imports what the run names. A trusted env module is imported at once (the warehouse's
+    batched envs make no gymnasium env that would import it)."""
     config = build_config(run / runs.CONFIG, {}, {})
-    module = config.env.id.rpartition(":")[0]
-    if module and not trust_env_module:
+    modules = config.env.external_modules()
+    if modules and not trust_env_module:
+        names = ", ".join(repr(module) for module in modules)
+        plural = "s" if len(modules) > 1 else ""
         raise RunError(
-            f"{run / runs.CONFIG} names the env module {module!r}; loading a run never imports "
+            f"{run / runs.CONFIG} names the module{plural} {names}; loading a run never imports "
             f"what it names: pass {setting('trust_env_module')} if you trust this run"
         )
-    if module:
+    if config.env.id.rpartition(":")[0]:
         resolve_env_id(config.env.id)
     return config
 

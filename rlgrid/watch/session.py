@@ -49,6 +49,9 @@ class Request:
     """The env without a run (default: the warehouse)."""
     floor: dict[str, Any] = field(default_factory=dict)
     """Floor settings (``grid``, ``map``, ``layout`` ...; None: not given)."""
+    env: dict[str, Any] = field(default_factory=dict)
+    """More settings of the env without a run, as config keys (``env.kwargs``, ``env.wrappers``,
+    ``env.obs``; None: not given)."""
     episodes: int = 3
     fps: float | None = None
     """Frames per second; None for the mode's default (:data:`DEFAULT_FPS`)."""
@@ -149,6 +152,7 @@ def _config_without_run(request: Request) -> Any:
     from rlgrid.config import build_config
 
     given = {f"env.{key}": value for key, value in request.floor.items()}
+    given.update(request.env)
     return build_config(None, {"algo": "q-table", "env.id": request.env_id, **given}, {})
 
 
@@ -172,8 +176,11 @@ def _env_and_agent(request: Request) -> tuple[Any, Any, Any]:
     if request.run is None:
         config, agent = _config_without_run(request), None
     else:
-        if request.env_id is not None:
-            raise InvalidValueError(f"a run brings its own env: drop {setting('env.id')}")
+        extra = [key for key, value in request.env.items() if value is not None]
+        if request.env_id is not None or extra:
+            named = ", ".join(setting(key) for key in ["env.id"] * (request.env_id is not None)
+                              + extra)  # fmt: skip
+            raise InvalidValueError(f"a run brings its own env: drop {named}")
         from rlgrid.training import open_run
         from rlgrid.training.assess import on_floor
 

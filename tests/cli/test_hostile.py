@@ -144,7 +144,7 @@ def test_loading_a_run_never_imports_the_module_its_config_names(qtable_run, tmp
     done = subprocess_rlgrid(args, cwd=run)
     assert done.returncode == 1, done.stderr
     assert one_line(done.stderr) == (
-        "error: config.toml names the env module 'evilmod'; loading a run never imports what it "
+        "error: config.toml names the module 'evilmod'; loading a run never imports what it "
         "names: pass --trust-env-module if you trust this run"
     )
     assert not marker.exists()

@@ -180,3 +180,21 @@ def test_ctrl_c_stops_the_study_and_keeps_every_run(tmp_path):
         state = json.loads(manifest.read_text())
         assert state["status"] == "interrupted" and state["timesteps"] >= 10000
     assert json.loads((tmp_path / "s" / "study.json").read_text())["failures"] == {}
+
+
+def test_env_studies_take_no_grid_or_reward(tmp_path):
+    from typer.testing import CliRunner
+
+    from rlgrid.cli.app import app
+
+    done = CliRunner().invoke(
+        app, ["compare", "--env", "CartPole-v1", "--grid", "6x6", "--runs-dir", str(tmp_path)]
+    )
+    assert done.exit_code == 2
+    assert "--env studies other envs: drop --grid and --reward" in done.output
+    unknown = CliRunner().invoke(
+        app, ["compare", "--env", "NoSuchEnv-v0", "--runs-dir", str(tmp_path)]
+    )
+    assert unknown.exit_code == 2
+    assert "unknown env id 'NoSuchEnv-v0'" in unknown.output
+    assert not list(tmp_path.iterdir())

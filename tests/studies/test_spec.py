@@ -51,7 +51,7 @@ def test_a_study_folder_is_created_then_reopened_with_the_same_settings(tmp_path
     saved = json.loads((tmp_path / "s" / STUDY_FILE).read_text())
     assert saved == {
         "spec": {"algos": ["a2c"], "grids": ["4x4"], "rewards": ["sparse"], "seeds": 2,
-                 "timesteps": 100, "until_solved": False},
+                 "timesteps": 100, "until_solved": False, "config": None},
         "failures": {},
     }  # fmt: skip
     study.failures["a2c_4x4_sparse_seed1"] = "boom"
@@ -87,3 +87,23 @@ def test_pending_jobs_are_those_not_completed(tmp_path):
     assert study.status(second) == "interrupted"
     assert study.status(third) is None
     assert study.pending_jobs() == [second, third]
+
+
+def test_a_study_of_other_envs_trains_each_with_its_own_reward_and_the_preset():
+    spec = StudySpec(["ppo"], ["env:MiniGrid-Empty-8x8-v0", "env:rlgrid/Warehouse-v0"],
+                     ["default"], 1, config="/presets/p.toml")  # fmt: skip
+    jobs = spec.jobs()
+    assert [job.name for job in jobs] == [
+        "ppo_MiniGrid-Empty-8x8-v0_default_seed0",
+        "ppo_rlgrid-Warehouse-v0_default_seed0",
+    ]
+    assert jobs[0].train_args(spec) == [
+        "train", "--algo", "ppo", "--env", "MiniGrid-Empty-8x8-v0", "--seed", "0",
+        "--threads", "1", "--config", "/presets/p.toml",
+    ]  # fmt: skip
+    assert spec.default_name().endswith("_default_1seeds_p")
+
+
+def test_a_warehouse_study_names_its_reward():
+    spec = StudySpec(["a2c"], ["6x6"], ["potential"], 1)
+    assert spec.jobs()[0].train_args(spec)[5:7] == ["--reward", "potential"]

@@ -14,7 +14,7 @@ from rlgrid.envs.observations import DEFAULT_WINDOW, parse_encoding
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.envs.rewards import parse_reward
 from rlgrid.envs.warehouse import default_max_steps
-from rlgrid.errors import InvalidValueError
+from rlgrid.errors import InvalidValueError, setting
 from rlgrid.families.base import EnvSettings
 from rlgrid.strict import StrictModel
 
@@ -51,6 +51,22 @@ class WarehouseSettings(EnvSettings):
     reward: str | None = None
     """sparse, proximity, exploration, direction, potential, or kinds joined with + (default:
     sparse for q-table, potential for a2c/dqn/ppo)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rows_and_cols(cls, data: Any) -> Any:
+        """``rows`` and ``cols``, as ``gym.make`` takes them (``--env-kwargs rows=10 cols=10``),
+        are the grid."""
+        if not isinstance(data, dict) or ("rows" not in data and "cols" not in data):
+            return data
+        data = dict(data)
+        rows, cols = data.pop("rows", DEFAULT_GRID.rows), data.pop("cols", DEFAULT_GRID.cols)
+        if data.get("grid") is not None:
+            raise ValueError(
+                f"give the size as {setting('env.grid')} or as rows and cols, not both"
+            )
+        data["grid"] = f"{rows}x{cols}"
+        return data
 
     @field_validator("grid", mode="before")
     @classmethod

@@ -1,0 +1,41 @@
+"""Values typed on the command line: TOML literals, so ``0.95``, ``true``, ``[64, 64]`` and
+``"text"`` mean what they mean in a preset file. Nothing here evaluates code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rlgrid.errors import InvalidValueError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def literal(text: str, where: str) -> Any:
+    """A TOML literal; a bare word that is not one is text (``map_name=8x8``). A value that
+    starts like a TOML list, table or string but does not parse is refused, rather than taken
+    as text."""
+    text = text.strip()
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError as error:
+        if text[:1] in ("[", "{", '"', "'"):
+            raise InvalidValueError(
+                f"{where}: {text!r} is not a valid TOML value ({error}); e.g. net_arch=[64,64]"
+            ) from None
+        return text
+
+
+def key_values(pairs: list[str], what: str, example: str) -> dict[str, Any]:
+    """``key=value`` items as a dict; ``what`` names them in errors (``--hp``)."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidValueError(f"{what} {pair!r}: expected key=value, e.g. {example}")
+        result[key] = literal(text, f"{what} {pair!r}")
+    return result
