@@ -39,3 +39,24 @@ def key_values(pairs: list[str], what: str, example: str) -> dict[str, Any]:
             raise InvalidValueError(f"{what} {pair!r}: expected key=value, e.g. {example}")
         result[key] = literal(text, f"{what} {pair!r}")
     return result
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def kind_problem(value: Any, default: Any) -> str | None:
+    """Why ``value`` cannot stand where a constructor's default is ``default`` (a bool, a whole
+    number, a number or text: ``is_slippery=flase`` is text, not false); None when it can, or
+    when the default says nothing of the type."""
+    kind = type(default)
+    if kind not in _KINDS:
+        return None
+    if kind is bool:
+        fits = isinstance(value, bool)
+    elif kind is float:
+        fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif kind is int:
+        fits = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        fits = isinstance(value, str)
+    return None if fits else f"must be {_KINDS[kind]} like its default {default!r}, not {value!r}"

@@ -15,6 +15,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlgrid.checks.observations import feed
+from rlgrid.errors import RlgridError
 from rlgrid.families import EnvSettings, Family, family_for
 from rlgrid.families.base import FAIL, PASS, SKIP, WARN  # noqa: F401 (re-exported)
 
@@ -49,6 +50,12 @@ class CheckTarget:
 
         resolve_env_id(self.settings.id)
         self.family.resolved(self.settings)
+        try:  # kwargs the env refuses, wrappers that cannot wrap it: one line
+            self.make().close()
+        except RlgridError:
+            raise
+        except Exception:  # a defect of the env itself: the checks report it, row by row
+            return
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON values: :meth:`from_json` rebuilds the same env from them."""

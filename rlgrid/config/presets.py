@@ -68,6 +68,12 @@ def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any])
         target[name] = value
         source[key] = setting(key)
     if env_kwargs:
+        twice = [key for key in env_kwargs if f"env.{key}" in given]
+        if twice:
+            raise InvalidValueError(
+                f"{setting('env.kwargs')} {twice[0]}=... and {setting(f'env.{twice[0]}')} set the "
+                "same thing: give one"
+            )
         _env_kwargs(data, env_kwargs)
         source["env.kwargs"] = setting("env.kwargs")
     if "env.map" in given:

@@ -18,7 +18,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlgrid.errors import InvalidValueError, RlgridError
-from rlgrid.literals import literal
+from rlgrid.literals import kind_problem, literal
 
 KNOWN_PACKAGES = ("gymnasium", "minigrid", "rlgrid")
 """Packages whose wrappers are imported by name without asking."""
@@ -45,6 +45,8 @@ def parse_wrapper(text: str) -> dict[str, Any]:
             raise InvalidValueError(
                 f"wrapper {text!r}: {item.strip()!r} is not key=value (e.g. {name}:key=1)"
             )
+        if key in kwargs:
+            raise InvalidValueError(f"wrapper {text!r}: {key} is given twice")
         kwargs[key] = literal(value, f"wrapper {text!r}")
     return {"name": name, "kwargs": kwargs}
 
@@ -142,7 +144,8 @@ def _wrapper_class(found: Any, name: str) -> type:
 
 
 def check_kwargs(cls: type, kwargs: dict[str, Any], name: str) -> None:
-    """Refuse keys the wrapper's constructor does not take (where its signature says)."""
+    """Refuse keys the wrapper's constructor does not take, arguments it needs and values of
+    another kind than their default's (where its signature says)."""
     parameters = inspect.signature(cls.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
@@ -155,6 +158,16 @@ def check_kwargs(cls: type, kwargs: dict[str, Any], name: str) -> None:
             raise InvalidValueError(
                 f"wrapper {name} has no argument {key!r}{hint} (it takes: {takes})"
             )
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    for key in allowed:
+        parameter = parameters[key]
+        if key not in kwargs:
+            if parameter.default is inspect.Parameter.empty and parameter.kind in named:
+                raise InvalidValueError(f"wrapper {name} needs {key}: {name}:{key}=VALUE")
+            continue
+        problem = kind_problem(kwargs[key], parameter.default)
+        if problem is not None:
+            raise InvalidValueError(f"wrapper {name}: {key} {problem}")
 
 
 def apply(env: gym.Env, wrappers: list[Any]) -> gym.Env:

@@ -16,6 +16,7 @@ from rlgrid.envs import wrappers
 from rlgrid.errors import InvalidValueError, RlgridError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
 from rlgrid.families.base import EnvSettings, Family, RewardSetup
+from rlgrid.literals import kind_problem
 
 PLUGINS = {"MiniGrid-": "minigrid", "BabyAI-": "minigrid"}
 """Id prefixes of env packages that register their envs on import: a plain id imports them."""
@@ -88,9 +89,9 @@ def make_env(env_id: str, kwargs: dict[str, Any] | None = None, **make_kwargs: A
         ) from None
 
 
-def constructor_arguments(env_id: str) -> list[str] | None:
-    """The keyword arguments the env's constructor takes, where its signature says (None where
-    it takes any, or cannot be read)."""
+def constructor_arguments(env_id: str) -> dict[str, Any] | None:
+    """The keyword arguments the env's constructor takes and their defaults, where its signature
+    says (None where it takes any, or cannot be read)."""
     creator = gym.spec(env_id).entry_point
     try:
         if isinstance(creator, str):
@@ -104,7 +105,7 @@ def constructor_arguments(env_id: str) -> list[str] | None:
         return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return None
-    return [key for key in parameters if key != "self"]
+    return {key: p.default for key, p in parameters.items() if key != "self"}
 
 
 def check_env_kwargs(env_id: str, kwargs: dict[str, Any]) -> None:
@@ -116,15 +117,20 @@ def check_env_kwargs(env_id: str, kwargs: dict[str, Any]) -> None:
     allowed = constructor_arguments(env_id)
     if allowed is None:
         return
-    for key in kwargs:
+    for key, value in kwargs.items():
         if key not in allowed:
-            matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            matches = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
             hint = f"; did you mean {matches[0]!r}?" if matches else ""
+            if key in ("max_episode_steps", "max_steps"):
+                hint = f"; the time limit is {setting('env.max_steps')}"
             takes = ", ".join(k for k in allowed if k != "render_mode") or "nothing"
             raise InvalidValueError(
                 f"{setting('env.kwargs')}: {env_id} takes no argument {key!r}{hint} (it takes: "
                 f"{takes})"
             )
+        problem = kind_problem(value, allowed[key])
+        if problem is not None:
+            raise InvalidValueError(f"{setting('env.kwargs')}: {env_id}'s {key} {problem}")
 
 
 DEFAULT_STEP_CAP = 1000

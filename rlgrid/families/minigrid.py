@@ -38,12 +38,13 @@ class MinigridFamily(GymnasiumFamily):
     def make_core(self, settings: MinigridSettings, make_kwargs: dict[str, Any]) -> gym.Env:
         """Minigrid's time limit is its env's own ``max_steps`` (its reward shrinks with the
         steps taken out of it), so ``max_steps`` goes to the constructor, not to a TimeLimit."""
-        from rlgrid.envs.minigrid_obs import FullyObserved, ImageAndMission, ImageOnly
-
         kwargs = dict(settings.kwargs)
         if settings.max_steps is not None:
             kwargs["max_steps"] = settings.max_steps
         env: gym.Env = SuccessFromReward(make_env(settings.id, kwargs, **make_kwargs))
+        # after make_env, which says in one line how to install a missing minigrid
+        from rlgrid.envs.minigrid_obs import FullyObserved, ImageAndMission, ImageOnly
+
         if settings.obs == "raw":
             return env
         if settings.obs == "flat":

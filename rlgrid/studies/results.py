@@ -21,8 +21,8 @@ SOLVE_CHART = "time_to_solve.png"
 RESULT_FILES = (RESULTS_MD, RESULTS_CSV, CURVES, SOLVE_CHART)
 """Every file :func:`write_results` writes into the study folder."""
 
-COLUMNS = ["algo", "grid", "reward", "runs", "success rate", "optimality ratio", "solved",
-           "steps to solve", "seconds to solve"]  # fmt: skip
+COLUMNS = ["algo", "grid", "reward", "runs", "success rate", "optimality ratio", "mean return",
+           "solved", "steps to solve", "seconds to solve"]  # fmt: skip
 
 
 @dataclass
@@ -31,6 +31,7 @@ class RunResult:
     status: str
     success_rate: float | None = None
     optimality_ratio: float | None = None
+    mean_return: float | None = None
     solved_steps: int | None = None
     solved_seconds: float | None = None
 
@@ -64,6 +65,7 @@ def _add_evaluation(result: RunResult, manifest: dict[str, Any], evaluation: dic
     metrics = evaluation["result"]
     result.success_rate = metrics.get("success_rate")
     result.optimality_ratio = metrics.get("optimality_ratio")
+    result.mean_return = metrics.get("mean_return")
     solved_at = manifest.get("solved_at")
     if solved_at is not None:
         result.solved_steps = solved_at["timesteps"]
@@ -93,9 +95,10 @@ def summary_rows(study: Study, results: list[RunResult]) -> list[list[str]]:
         runs_text = f"{len(finished)}/{len(mine)} done" + (f", {failed} failed" if failed else "")
         success = [r.success_rate for r in finished if r.success_rate is not None]
         ratios = [r.optimality_ratio for r in finished if r.optimality_ratio is not None]
+        returns = [r.mean_return for r in finished if r.mean_return is not None]
         rows.append([
             algo, grid, reward, runs_text,
-            _median_spread(success, 3), _median_spread(ratios, 3),
+            _median_spread(success, 3), _median_spread(ratios, 3), _median_spread(returns, 3),
             f"{len(solved)}/{len(mine)}",
             _median_spread([float(r.solved_steps) for r in solved], 0) if solved else "not solved",
             _median_spread([r.solved_seconds for r in solved], 1) if solved else "not solved",

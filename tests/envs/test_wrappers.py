@@ -114,3 +114,12 @@ def test_success_from_reward_marks_every_step():
     assert env.step(0)[4]["is_success"] is False
     assert env.step(1)[4]["is_success"] is True
     assert np.isclose(env.step(1)[1], 1.0)
+
+
+def test_required_arguments_kinds_and_repeated_keys_are_checked():
+    with pytest.raises(ValueError, match="wrapper TimeLimit needs max_episode_steps"):
+        WrapperSpec.model_validate("TimeLimit")
+    with pytest.raises(ValueError, match="given twice"):
+        WrapperSpec.model_validate("TimeLimit:max_episode_steps=5,max_episode_steps=6")
+    with pytest.raises(ValueError, match="gamma must be a number like its default"):
+        WrapperSpec.model_validate("NormalizeReward:gamma=high")

@@ -150,3 +150,46 @@ def test_a_deprecated_version_names_the_one_to_use(tmp_path):
 def test_warehouse_rows_and_cols_as_gym_make_takes_them():
     config = build_config(None, {"algo": "q-table", "env.kwargs": {"rows": 6, "cols": 7}}, {})
     assert str(config.env.grid) == "6x7"
+
+
+def test_a_value_of_the_wrong_kind_is_refused_not_taken_as_text(tmp_path):
+    done = runner.invoke(
+        app, ["train", "--env", "FrozenLake-v1", "--env-kwargs", "is_slippery=flase",
+              "--runs-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "is_slippery must be true or false like its default True, not 'flase'" in done.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_setting_given_by_env_kwargs_and_its_own_flag_is_refused(tmp_path):
+    done = runner.invoke(
+        app, ["train", "--env-kwargs", "max_steps=50", "--max-steps", "60",
+              "--runs-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "--env-kwargs max_steps=... and --max-steps set the same thing" in done.output
+
+
+def test_check_env_says_in_one_line_what_every_check_would_fail_on():
+    done = runner.invoke(app, ["check-env", "--env", "FrozenLake-v1", "--env-kwargs", "slip=1"])
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        "error: --env-kwargs: FrozenLake-v1 takes no argument 'slip' (it takes: desc, map_name, "
+        "is_slippery, success_rate, reward_schedule)"
+    ]
+
+
+def test_without_the_minigrid_extra_a_minigrid_id_says_how_to_install_it():
+    from tests.conftest import run_python
+
+    out = run_python(
+        "import sys; sys.modules['minigrid'] = None\n"
+        "from typer.testing import CliRunner\nfrom rlgrid.cli.app import app\n"
+        "for args in (['MiniGrid-Empty-5x5-v0'], ['minigrid:MiniGrid-Empty-5x5-v0']):\n"
+        "    done = CliRunner().invoke(app, ['train', '--algo', 'ppo', '--env', *args])\n"
+        "    print(done.exit_code, done.output.strip())\n"
+    )
+    for line in out.strip().splitlines():
+        assert line.startswith("1 error: env 'MiniGrid-Empty-5x5-v0' comes with the minigrid")
+        assert "pip install" in line

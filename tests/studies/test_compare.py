@@ -66,7 +66,7 @@ def test_a_study_runs_every_job_and_returns_its_table(tmp_path, workers):
     assert report.folder == folder
     assert report.status is StudyStatus.FINISHED
     assert report.columns == COLUMNS
-    both = ["2/2 done", "1.000 (1.000-1.000)", "1.000 (1.000-1.000)", "2/2", "500 (500-500)",
+    both = ["2/2 done", "1.000 (1.000-1.000)", "1.000 (1.000-1.000)", "-", "2/2", "500 (500-500)",
             "1.0 (1.0-1.0)"]  # fmt: skip
     assert report.rows == [["a2c", "4x4", "sparse", *both], ["q-table", "4x4", "sparse", *both]]
     assert report.failures == {}

@@ -76,22 +76,23 @@ def test_summary_rows_give_medians_ranges_and_counts(tmp_path):
     study.failures[p2.name] = "boom"
     rows = summary_rows(study, collect(study))
     assert rows == [
-        ["a2c", "4x4", "sparse", "3/3 done", "1.000 (0.500-1.000)", "1.100 (1.000-2.000)",
+        ["a2c", "4x4", "sparse", "3/3 done", "1.000 (0.500-1.000)", "1.100 (1.000-2.000)", "-",
          "2/3", "700 (400-1000)", "3.0 (2.0-4.0)"],
-        ["ppo", "4x4", "sparse", "1/3 done, 1 failed", "0.250", "-", "0/3",
+        ["ppo", "4x4", "sparse", "1/3 done, 1 failed", "0.250", "-", "-", "0/3",
          "not solved", "not solved"],
     ]  # fmt: skip
 
 
 def test_markdown_lists_the_failed_runs(study):
-    rows = [["a2c", "4x4", "sparse", "0/2 done", "-", "-", "0/2", "not solved", "not solved"]]
+    rows = [["a2c", "4x4", "sparse", "0/2 done", "-", "-", "-", "0/2", "not solved",
+             "not solved"]]  # fmt: skip
     assert "Failed runs" not in markdown(study, rows)
     study.failures = {"b": "second", "a": "first"}
     lines = markdown(study, rows).splitlines()
     assert lines[:3] == [
         "| " + " | ".join(COLUMNS) + " |",
-        "|---|---|---|---|---|---|---|---|---|",
-        "| a2c | 4x4 | sparse | 0/2 done | - | - | 0/2 | not solved | not solved |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        "| a2c | 4x4 | sparse | 0/2 done | - | - | - | 0/2 | not solved | not solved |",
     ]
     assert lines[3:] == ["", "Failed runs:", "", "- `a`: first", "- `b`: second"]
 
