@@ -41,8 +41,8 @@ def test_a_finished_study_prints_its_table_and_exits_0(tmp_path, outcomes):
     row = next(line for line in lines if line.startswith("│ a2c"))
     cells = row.split("│")[1:-1]
     assert [cell.strip() for cell in cells] == [
-        "a2c", "4x4", "sparse", "2/2 done", "1.000 (1.000-1.000)", "1.020 (1.020-1.020)", "2/2",
-        "800 (800-800)", "1.5 (1.5-1.5)",
+        "a2c", "4x4", "sparse", "2/2 done", "1.000 (1.000-1.000)", "1.020 (1.020-1.020)", "-",
+        "2/2", "800 (800-800)", "1.5 (1.5-1.5)",
     ]  # fmt: skip
     assert cells[0].startswith(" a2c ") and cells[-1].endswith(" 1.5 (1.5-1.5) ")  # justified
     assert lines[-1] == (
