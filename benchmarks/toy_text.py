@@ -99,7 +99,9 @@ def run_case(text: str, args: argparse.Namespace, hp: dict, runs: Path, budget: 
         if known is None:
             raise SystemExit(f"{text}: no transition table to compare with")
         first = config.eval.seed + seed * args.eval_episodes  # other episodes for each seed
-        lengths, got = play(known.model, agent.act_batch, args.eval_episodes, first, known.horizon)
+        lengths, got, _ = play(
+            known.model, agent.act_batch, args.eval_episodes, first, known.horizon
+        )
         returns.append(got)
         judged = min(config.eval.episodes or len(got), len(got))  # rlgrid's own evaluation
         none = [None] * judged

@@ -62,6 +62,7 @@ def print_outcome(outcome: Outcome) -> None:
     if outcome.solved_at is not None:
         out.print(f"solved at step {outcome.solved_at['timesteps']:,}: training stopped there")
     if outcome.evaluation is not None:
-        out.print("greedy evaluation:")
+        judged = {True: "solved", False: "not solved", None: ""}[outcome.solved]
+        out.print(f"greedy evaluation{f' ({judged})' if judged else ''}:")
         out.print(evaluation_table(outcome.evaluation))
     out.print(f"results: {outcome.run}", soft_wrap=True)

@@ -94,18 +94,22 @@ def play(
     episodes: int,
     seed: int,
     max_steps: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Episode ``k`` of ``episodes`` as the env plays it after ``reset(seed=seed + k)``, all at
-    once (one policy call per step for every running episode): their lengths and returns."""
+    once (one policy call per step for every running episode): their lengths, returns and
+    successes (ended at the goal: see :meth:`TabularModel.goal_reward`)."""
     lanes = TableLanes(model, episodes, max_steps)
     lanes.reset(seed)
     lengths = np.zeros(episodes, dtype=np.int64)
     returns = np.zeros(episodes)
+    successes = np.zeros(episodes, dtype=bool)
+    goal = model.goal_reward()
     live = lanes.all_lanes
     while live.size:
         actions = np.asarray(batch_policy(lanes.state[live]), dtype=np.int64).reshape(-1)
         _, reward, terminated = lanes.advance(live, actions)
         returns[live] += reward
         lengths[live] += 1
+        successes[live] = terminated & (reward == goal)
         live = live[~terminated & (lanes.steps[live] < max_steps)]
-    return lengths, returns
+    return lengths, returns, successes

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from rlgrid.envs.success import SuccessAtGoal
 from rlgrid.envs.table_lanes import TableLanes, play
 from rlgrid.envs.value_iteration import Return, TabularModel, best_stationary, model_of, optimum
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement, summarise
@@ -78,6 +79,11 @@ class ToyTextFamily(GymnasiumFamily):
 
     def __init__(self) -> None:
         self._optima: dict[str, Optimum | None] = {}
+
+    def make_core(self, settings: GymnasiumSettings, make_kwargs: dict[str, Any]) -> gym.Env:
+        """With ``is_success`` on every step where the env has a table (the goal's reward)."""
+        env = super().make_core(settings, make_kwargs)
+        return SuccessAtGoal(env) if hasattr(env.unwrapped, "P") else env
 
     def claims(self, env_id: str) -> bool:
         """gymnasium's toy-text envs, by the module of their entry point (never importing the
@@ -138,9 +144,11 @@ class ToyTextFamily(GymnasiumFamily):
             return super().evaluate(settings, policy, plan, encoded)
         best = known.stationary.policy
         act = policy.act_batch if policy is not None else lambda states: best[states]
-        lengths, returns = play(known.model, act, plan.episodes, plan.seed, known.horizon)
+        lengths, returns, successes = play(
+            known.model, act, plan.episodes, plan.seed, known.horizon
+        )
         unknown = [None] * plan.episodes
-        return summarise(lengths.tolist(), returns.tolist(), unknown, unknown)
+        return summarise(lengths.tolist(), returns.tolist(), successes.tolist(), unknown)
 
     def plan_words(self, settings: GymnasiumSettings, plan: EvalPlan) -> str:
         if self.optimum(settings) is None:

@@ -45,6 +45,8 @@ class Outcome:
     evaluation: EvalResult | None
     signal: str | None = None
     solved_at: dict | None = None
+    solved: bool | None = None
+    """Whether the final evaluation finds the task solved, as the env's family judges it."""
 
 
 def quietly(write: Any, *args: Any) -> None:
@@ -153,7 +155,9 @@ def train(
                 },
             )
             runs.update_manifest(run, manifest, status="completed", **counters)
-            outcome = Outcome(run, "completed", **counters, evaluation=result)
+            outcome = Outcome(
+                run, "completed", **counters, evaluation=result, solved=judgement.solved
+            )
         _draw_curve(run, config, metrics.rows + agent.rows.records(), plotter, reporter)
         return outcome
     except BaseException as error:

@@ -123,3 +123,21 @@ def test_required_arguments_kinds_and_repeated_keys_are_checked():
         WrapperSpec.model_validate("TimeLimit:max_episode_steps=5,max_episode_steps=6")
     with pytest.raises(ValueError, match="gamma must be a number like its default"):
         WrapperSpec.model_validate("NormalizeReward:gamma=high")
+
+
+def test_success_at_goal_knows_the_goal_from_the_envs_table():
+    from rlgrid.envs.success import SuccessAtGoal
+
+    cliff = SuccessAtGoal(gym.make("CliffWalking-v1"))
+    assert cliff.goal == -1
+    cliff.reset(seed=0)
+    for action in [0] + [1] * 11:  # up, then right along the top of the cliff
+        _, _, terminated, _, info = cliff.step(action)
+        assert info["is_success"] is False and not terminated
+    _, reward, terminated, _, info = cliff.step(2)  # down onto the goal
+    assert terminated and reward == -1 and info["is_success"] is True
+    lake = SuccessAtGoal(gym.make("FrozenLake-v1", is_slippery=False))
+    lake.reset(seed=0)
+    lake.step(2)  # right
+    _, reward, terminated, _, info = lake.step(1)  # down into the hole at (1, 1)
+    assert terminated and reward == 0 and info["is_success"] is False

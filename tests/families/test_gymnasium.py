@@ -193,3 +193,16 @@ def test_without_the_minigrid_extra_a_minigrid_id_says_how_to_install_it():
     for line in out.strip().splitlines():
         assert line.startswith("1 error: env 'MiniGrid-Empty-5x5-v0' comes with the minigrid")
         assert "pip install" in line
+
+
+def test_train_says_whether_the_final_evaluation_is_solved(tmp_path):
+    done = runner.invoke(
+        app, ["train", "--env", "FrozenLake-v1", "--env-kwargs", "is_slippery=false",
+              "--runs-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "greedy evaluation (solved):" in done.output  # the toy-text optimum, 1.0
+    short = runner.invoke(
+        app, ["train", "--env", "FrozenLake-v1", "--episodes", "1", "--runs-dir", str(tmp_path)]
+    )
+    assert "greedy evaluation (not solved):" in short.output
