@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from typing import Any
 
@@ -60,3 +61,15 @@ def kind_problem(value: Any, default: Any) -> str | None:
     else:
         fits = isinstance(value, str)
     return None if fits else f"must be {_KINDS[kind]} like its default {default!r}, not {value!r}"
+
+
+def argument_problem(defaults: dict[str, Any], key: str, value: Any) -> str | None:
+    """Why ``key=value`` cannot go to a constructor whose keyword arguments (and their defaults)
+    are ``defaults``: an argument it does not take (with the close match), or a value of another
+    kind than the default's; None when it can."""
+    if key not in defaults:
+        matches = difflib.get_close_matches(key, list(defaults), n=1, cutoff=0.6)
+        hint = f"; did you mean {matches[0]!r}?" if matches else ""
+        return f"takes no argument {key!r}{hint} (it takes: {', '.join(defaults) or 'nothing'})"
+    problem = kind_problem(value, defaults[key])
+    return None if problem is None else f"{key} {problem}"

@@ -18,7 +18,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlgrid.errors import InvalidValueError, RlgridError
-from rlgrid.literals import kind_problem, literal
+from rlgrid.literals import argument_problem, literal
 
 KNOWN_PACKAGES = ("gymnasium", "minigrid", "rlgrid")
 """Packages whose wrappers are imported by name without asking."""
@@ -149,25 +149,16 @@ def check_kwargs(cls: type, kwargs: dict[str, Any], name: str) -> None:
     parameters = inspect.signature(cls.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return
-    allowed = [key for key in parameters if key not in _MANAGED]
-    for key in kwargs:
-        if key not in allowed:
-            matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean {matches[0]!r}?" if matches else ""
-            takes = ", ".join(allowed) or "nothing"
-            raise InvalidValueError(
-                f"wrapper {name} has no argument {key!r}{hint} (it takes: {takes})"
-            )
-    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    for key in allowed:
-        parameter = parameters[key]
-        if key not in kwargs:
-            if parameter.default is inspect.Parameter.empty and parameter.kind in named:
-                raise InvalidValueError(f"wrapper {name} needs {key}: {name}:{key}=VALUE")
-            continue
-        problem = kind_problem(kwargs[key], parameter.default)
+    defaults = {key: p.default for key, p in parameters.items() if key not in _MANAGED}
+    for key, value in kwargs.items():
+        problem = argument_problem(defaults, key, value)
         if problem is not None:
-            raise InvalidValueError(f"wrapper {name}: {key} {problem}")
+            raise InvalidValueError(f"wrapper {name} {problem}")
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    for key, parameter in parameters.items():
+        required = parameter.default is inspect.Parameter.empty and parameter.kind in named
+        if required and key not in _MANAGED and key not in kwargs:
+            raise InvalidValueError(f"wrapper {name} needs {key}: {name}:{key}=VALUE")
 
 
 def apply(env: gym.Env, wrappers: list[Any]) -> gym.Env:

@@ -16,7 +16,7 @@ from rlgrid.envs import wrappers
 from rlgrid.errors import InvalidValueError, RlgridError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
 from rlgrid.families.base import EnvSettings, Family, RewardSetup
-from rlgrid.literals import kind_problem
+from rlgrid.literals import argument_problem
 
 PLUGINS = {"MiniGrid-": "minigrid", "BabyAI-": "minigrid"}
 """Id prefixes of env packages that register their envs on import: a plain id imports them."""
@@ -78,7 +78,7 @@ def make_env(env_id: str, kwargs: dict[str, Any] | None = None, **make_kwargs: A
     try:
         return gym.make(name, **kwargs, **make_kwargs)
     except gym.error.DependencyNotInstalled as error:
-        raise RlgridError(f"env {name!r} needs a package that is not installed: {error}") from None
+        raise not_installed(name, error) from None
     except (TypeError, ValueError, AssertionError, KeyError) as error:
         if not kwargs:
             raise
@@ -87,6 +87,10 @@ def make_env(env_id: str, kwargs: dict[str, Any] | None = None, **make_kwargs: A
             f"{setting('env.kwargs')} {kwargs}: {name} refused them: "
             f"{type(error).__name__}: {first}"
         ) from None
+
+
+def not_installed(env_id: str, error: Exception) -> RlgridError:
+    return RlgridError(f"env {env_id!r} needs a package that is not installed: {error}")
 
 
 def constructor_arguments(env_id: str) -> dict[str, Any] | None:
@@ -98,9 +102,7 @@ def constructor_arguments(env_id: str) -> dict[str, Any] | None:
             creator = load_env_creator(creator)
         parameters = inspect.signature(creator).parameters
     except gym.error.DependencyNotInstalled as error:
-        raise RlgridError(
-            f"env {env_id!r} needs a package that is not installed: {error}"
-        ) from None
+        raise not_installed(env_id, error) from None
     except (ImportError, AttributeError, TypeError, ValueError):
         return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
@@ -109,28 +111,26 @@ def constructor_arguments(env_id: str) -> dict[str, Any] | None:
 
 
 def check_env_kwargs(env_id: str, kwargs: dict[str, Any]) -> None:
+    if not kwargs:
+        return
     if "render_mode" in kwargs:
         raise InvalidValueError(
             f"{setting('env.kwargs')}: render_mode is chosen by the command (render --human, "
-            "--gif), not set in the env's kwargs"
+            "--record), not set in the env's kwargs"
         )
     allowed = constructor_arguments(env_id)
     if allowed is None:
         return
+    allowed.pop("render_mode", None)
     for key, value in kwargs.items():
-        if key not in allowed:
-            matches = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean {matches[0]!r}?" if matches else ""
-            if key in ("max_episode_steps", "max_steps"):
-                hint = f"; the time limit is {setting('env.max_steps')}"
-            takes = ", ".join(k for k in allowed if k != "render_mode") or "nothing"
+        if key in ("max_episode_steps", "max_steps") and key not in allowed:
             raise InvalidValueError(
-                f"{setting('env.kwargs')}: {env_id} takes no argument {key!r}{hint} (it takes: "
-                f"{takes})"
+                f"{setting('env.kwargs')}: {env_id} takes no argument {key!r}; the time limit "
+                f"is {setting('env.max_steps')}"
             )
-        problem = kind_problem(value, allowed[key])
+        problem = argument_problem(allowed, key, value)
         if problem is not None:
-            raise InvalidValueError(f"{setting('env.kwargs')}: {env_id}'s {key} {problem}")
+            raise InvalidValueError(f"{setting('env.kwargs')}: {env_id} {problem}")
 
 
 DEFAULT_STEP_CAP = 1000
