@@ -102,6 +102,16 @@ class EnvMaker(Protocol):
     def policy_kwargs(self) -> dict[str, Any]:
         """Policy kwargs the observations need (a features extractor)."""
 
+    def masked(self) -> bool:
+        """Whether the envs say which actions they allow (an ``action_masks()`` method). Optional:
+        an EnvMaker without it has no masks (see :func:`has_masks`)."""
+
+
+def has_masks(envs: EnvMaker) -> bool:
+    """Whether ``envs`` say which actions they allow; an EnvMaker that does not say has no masks."""
+    masked = getattr(envs, "masked", None)
+    return bool(masked()) if masked is not None else False
+
 
 class Agent(Protocol):
     rows: EpisodeRows
@@ -129,10 +139,14 @@ class Agent(Protocol):
         """The agent of ``model`` (the run's model file by default); with ``resume`` its
         training state too."""
 
-    def act(self, obs: np.ndarray) -> int: ...
+    def act(self, obs: np.ndarray, mask: np.ndarray | None = None) -> int:
+        """The greedy action for ``obs``: among the allowed ones where ``mask`` (one bool per
+        action) is given and the agent acts with masks; the others ignore it (the env's own
+        treatment of an action it does not allow applies)."""
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        """Greedy actions for a batch of observations (the same as ``act`` on each)."""
+    def act_batch(self, obs: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+        """Greedy actions for a batch of observations (the same as ``act`` on each), with
+        ``masks`` (observations x actions) as ``act``'s mask."""
 
     def values_batch(self, obs: np.ndarray) -> np.ndarray:
         """State values for a batch of observations (for policy maps)."""

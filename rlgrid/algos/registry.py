@@ -14,7 +14,7 @@ import gymnasium as gym
 from pydantic import BaseModel
 
 from rlgrid.algos.qtable.params import QTableParams
-from rlgrid.algos.sb3.params import A2CParams, DQNParams, PPOParams
+from rlgrid.algos.sb3.params import A2CParams, DQNParams, MaskablePPOParams, PPOParams
 from rlgrid.algos.tabular import tabular_space
 from rlgrid.errors import IncompatibleError, InvalidValueError, setting
 
@@ -36,6 +36,8 @@ class Algorithm:
     default_budget: ClassVar[int] = 100_000
     stops_when_solved: ClassVar[bool] = True
     """Whether ``until_solved`` can stop it (it judges itself periodically)."""
+    needs_masks: ClassVar[bool] = False
+    """Whether it works only on envs that say which actions they allow (``action_masks()``)."""
     params: ClassVar[type[BaseModel]]
     """Its hyperparameters, the config table named like the algorithm."""
     agent: ClassVar[str]
@@ -79,7 +81,16 @@ class PPO(Algorithm):
     agent = "rlgrid.algos.sb3.agent:SB3Agent"
 
 
-ALGOS: dict[str, type[Algorithm]] = {cls.name: cls for cls in (QTable, A2C, DQN, PPO)}
+class MaskablePPO(Algorithm):
+    name = "maskable-ppo"
+    summary = "PPO that acts only among allowed actions (sb3-contrib's MaskablePPO)"
+    actions = DISCRETE
+    needs_masks = True
+    params = MaskablePPOParams
+    agent = "rlgrid.algos.sb3.agent:SB3Agent"
+
+
+ALGOS: dict[str, type[Algorithm]] = {cls.name: cls for cls in (QTable, A2C, DQN, PPO, MaskablePPO)}
 
 _SB3_SPACES = (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiDiscrete,
                gym.spaces.MultiBinary)  # fmt: skip
@@ -91,11 +102,21 @@ whatever its size limit."""
 
 
 def misfit(
-    algo: type[Algorithm], observations: gym.Space, actions: gym.Space, env_id: str
+    algo: type[Algorithm],
+    observations: gym.Space,
+    actions: gym.Space,
+    env_id: str,
+    masked: bool = False,
 ) -> str | None:
-    """Why ``algo`` cannot work on these spaces; None when it can."""
+    """Why ``algo`` cannot work on these spaces (of envs with action masks where ``masked``);
+    None when it can."""
     if algo.actions == DISCRETE and not isinstance(actions, gym.spaces.Discrete):
         return f"{algo.name} needs a discrete action space, but {env_id} acts in {actions}"
+    if algo.needs_masks and not masked:
+        return (
+            f"{algo.name} needs an env that says which actions it allows (an action_masks() "
+            f"method), but {env_id} has none"
+        )
     if algo.tabular():
         table = tabular_space(observations)
         if table is None:
@@ -117,17 +138,21 @@ def misfit(
 
 
 def check_fits(
-    algo: type[Algorithm], observations: gym.Space, actions: gym.Space, env_id: str
+    algo: type[Algorithm],
+    observations: gym.Space,
+    actions: gym.Space,
+    env_id: str,
+    masked: bool = False,
 ) -> None:
     """Refuse, in one line naming the algorithms that do fit, an env whose spaces ``algo``
-    cannot work on."""
-    reason = misfit(algo, observations, actions, env_id)
+    cannot work on, or that has no action masks (``masked``) where ``algo`` needs them."""
+    reason = misfit(algo, observations, actions, env_id, masked)
     if reason is None:
         return
     fits = [
         name
         for name, other in ALGOS.items()
-        if other is not algo and misfit(other, observations, actions, env_id) is None
+        if other is not algo and misfit(other, observations, actions, env_id, masked) is None
     ]
     fitting = f"algorithms that fit: {', '.join(fits)}" if fits else "no algorithm here fits it"
     hint = "; a wrapper can turn its observations into a Box (see --wrapper)" if not fits else ""

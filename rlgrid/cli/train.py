@@ -38,7 +38,7 @@ def train(
     algo: Annotated[
         str | None,
         typer.Option(
-            help="q-table, a2c, dqn or ppo. Default: the config's, else q-table.",
+            help="q-table, a2c, dqn, ppo or maskable-ppo. Default: the config's, else q-table.",
             show_default=False,
         ),
     ] = None,
@@ -90,7 +90,7 @@ def train(
     ] = None,
     device: Annotated[
         Device | None,
-        typer.Option(help="Where a2c/dqn/ppo networks run (default auto).", show_default=False),
+        typer.Option(help="Where networks run (not q-table; default auto).", show_default=False),
     ] = None,
     save_freq: Annotated[
         int | None,
@@ -137,7 +137,7 @@ def train(
             min=1,
             max=256,
             metavar="N",
-            help="a2c/dqn/ppo: torch threads (default 1: measured fastest here). Allowed "
+            help="Not q-table: torch threads (default 1: measured fastest here). Allowed "
             "with --resume.",
             show_default=False,
         ),

@@ -20,9 +20,11 @@ FLAGS = {
     "a2c.device": "--device",
     "dqn.device": "--device",
     "ppo.device": "--device",
+    "maskable-ppo.device": "--device",
     "a2c.n_envs": "--n-envs",
     "dqn.n_envs": "--n-envs",
     "ppo.n_envs": "--n-envs",
+    "maskable-ppo.n_envs": "--n-envs",
     "q-table.n_envs": "--n-envs",
 }
 """Keys whose flag is not ``--`` and the key's last part with dashes."""

@@ -15,7 +15,7 @@ from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from rlgrid.algos.qtable.params import QTableParams
 from rlgrid.algos.registry import ALGOS, Algorithm, check_budget
-from rlgrid.algos.sb3.params import A2CParams, DQNParams, PPOParams
+from rlgrid.algos.sb3.params import A2CParams, DQNParams, MaskablePPOParams, PPOParams
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.evaluation import EvalSettings
 from rlgrid.families import EnvSettings, Family, RewardSetup, family_for
@@ -72,6 +72,7 @@ class TrainConfig(StrictModel):
     a2c: A2CParams | None = None
     dqn: DQNParams | None = None
     ppo: PPOParams | None = None
+    maskable_ppo: MaskablePPOParams | None = Field(None, alias="maskable-ppo")
 
     @field_validator("env", mode="wrap")
     @classmethod

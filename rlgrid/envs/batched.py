@@ -17,6 +17,7 @@ import numpy as np
 
 from rlgrid.envs.lane_draws import LaneDraws
 from rlgrid.envs.layout import Layout
+from rlgrid.envs.masks import action_mask, has_action_masks
 from rlgrid.envs.rewards import Shaper, Shaping
 
 
@@ -36,6 +37,11 @@ class LaneStep:
     """Per lane, the shortest path length of the episode this step belonged to."""
     success: np.ndarray
     """Where an episode ended: 1.0 reached its goal, 0.0 not, nan when the env does not say."""
+    masks: np.ndarray | None = None
+    """The actions allowed in ``obs`` (lanes x actions, bool); None where the envs have no action
+    masks (every action allowed)."""
+    final_masks: np.ndarray | None = None
+    """The actions allowed in ``final_obs``, as ``masks``."""
 
 
 @dataclass
@@ -163,11 +169,20 @@ class WarehouseLanes:
 
 class GymnasiumLanes:
     """Any gymnasium env as lanes: ``n`` instances stepped one after the other, each reset in the
-    step its episode ends. Lane ``i`` is seeded with ``seed + i``, like the batched warehouse."""
+    step its episode ends. Lane ``i`` is seeded with ``seed + i``, like the batched warehouse.
+    Where the envs have action masks, every step reports each lane's (see :meth:`masks`)."""
 
     def __init__(self, n: int, make: Callable[[], gym.Env]) -> None:
         self.n = n
         self.envs = [make() for _ in range(n)]
+        self.masked = has_action_masks(self.envs[0])
+
+    def masks(self) -> np.ndarray | None:
+        """The actions each lane allows now (lanes x actions, bool); None where the envs have no
+        action masks."""
+        if not self.masked:
+            return None
+        return np.array([action_mask(env) for env in self.envs])
 
     def reset(self, seed: int | None = None) -> np.ndarray:
         return np.array(
@@ -192,9 +207,12 @@ class GymnasiumLanes:
         truncated = np.zeros(self.n, dtype=bool)
         shortest = np.full(self.n, -1, dtype=np.int64)
         success = np.full(self.n, np.nan)
+        masks, final_masks = [], []
         for lane, (env, action) in enumerate(zip(self.envs, actions.tolist(), strict=True)):
             o, r, term, trunc, info = env.step(action)
             final_obs.append(o)
+            if self.masked:
+                final_masks.append(action_mask(env))
             reward[lane], terminated[lane], truncated[lane] = r, term, trunc
             if term or trunc:
                 shortest[lane] = info.get("shortest_path_length", -1)
@@ -202,6 +220,8 @@ class GymnasiumLanes:
                     success[lane] = float(info["is_success"])
                 o, _ = env.reset()
             obs.append(o)
+            if self.masked:
+                masks.append(action_mask(env))
         return LaneStep(
             obs=np.array(obs),
             reward=reward,
@@ -211,4 +231,6 @@ class GymnasiumLanes:
             final_obs=np.array(final_obs),
             shortest_path_length=shortest,
             success=success,
+            masks=np.array(masks) if self.masked else None,
+            final_masks=np.array(final_masks) if self.masked else None,
         )

@@ -8,13 +8,21 @@ and mean return.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import gymnasium as gym
 import numpy as np
 
-Policy = Callable[[np.ndarray], int]
+from rlgrid.envs.masks import action_mask, has_action_masks
+
+
+class Policy(Protocol):
+    """A policy as evaluations and watchers call it: ``policy(obs)``, or, where the env says
+    which actions it allows, ``policy(obs, mask)`` with that state's mask (one bool per action).
+    An agent's ``act`` is one."""
+
+    def __call__(self, obs: np.ndarray, mask: np.ndarray | None = None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -34,13 +42,16 @@ class EvalResult:
 
 def evaluate(env: gym.Env, policy: Policy, plans: list[dict | None], seed: int) -> EvalResult:
     """Play ``policy`` greedily for one episode per plan: each plan is the ``options`` of its
-    ``reset`` (None for a seeded random episode; the first reset gets ``seed``)."""
+    ``reset`` (None for a seeded random episode; the first reset gets ``seed``). Where the env
+    has action masks, the policy gets every state's."""
+    masked = has_action_masks(env)
     lengths, returns, successes, optimal = [], [], [], []
     for number, options in enumerate(plans):
         obs, info = env.reset(seed=seed if number == 0 else None, options=options)
         total, length, done = 0.0, 0, False
         while not done:
-            obs, reward, terminated, truncated, info = env.step(policy(obs))
+            action = policy(obs, action_mask(env)) if masked else policy(obs)
+            obs, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
             length += 1
             done = terminated or truncated

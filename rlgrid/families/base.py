@@ -12,12 +12,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import gymnasium as gym
 from pydantic import Field, model_validator
 
 from rlgrid.envs import wrappers
+from rlgrid.envs.masks import has_action_masks
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement, evaluate
 from rlgrid.strict import StrictModel
@@ -123,7 +125,11 @@ class Family(ABC):
     ``layout``, the ``robot`` and ``target`` cells, ``steps`` and ``max_steps``."""
     draws_text: ClassVar[bool] = False
     """Whether its envs can be watched as text in a terminal (drawn from ``layout``, ``robot``
-    and ``target`` of the unwrapped env)."""
+    and ``target`` of the unwrapped env, or by its ``ansi`` render mode)."""
+    plain_algo: ClassVar[str] = "q-table"
+    """The algorithm whose defaults describe an env alone, with no trained agent (check-env,
+    the oracle, a random agent): the q-table's leave an env's observations and reward as they
+    are."""
     maps_policies: ClassVar[bool] = False
     """Whether a trained policy can be drawn over every cell of the floor (a policy map); see
     :meth:`cell_encoding`."""
@@ -202,9 +208,19 @@ class Family(ABC):
         """Extra checks of ``rlgrid check-env`` for this family's envs."""
         return []
 
+    def paths_beside(self, key: str, value: str, folder: Path) -> str:
+        """``value`` of the ``[env]`` key ``key`` with the relative file paths it names made
+        absolute in ``folder`` (the folder of the config file that names them)."""
+        return value
+
     def action_name(self, action: int) -> str:
         """How a watcher names ``action`` in its status line."""
         return str(action)
+
+    def action_namer(self, settings: Any) -> Callable[[int], str]:
+        """How a watcher names the actions of envs made from ``settings`` (where names depend on
+        them; :meth:`action_name` otherwise)."""
+        return self.action_name
 
     def cell_encoding(self, settings: Any) -> Any:
         """For a family that :attr:`maps_policies`: the observation encoding of ``settings``,
@@ -221,13 +237,27 @@ class TrainingEnvs:
     label: str
     make: Callable[[], gym.Env]
     _spaces: tuple[Any, Any] | None = None
+    _masked: bool | None = None
 
     def spaces(self) -> tuple[Any, Any]:
         if self._spaces is None:
-            env = self.make()
+            self._look()
+        return self._spaces  # type: ignore[return-value]
+
+    def masked(self) -> bool:
+        """Whether the envs say which actions they allow (an ``action_masks()`` method)."""
+        if self._masked is None:
+            self._look()
+        return bool(self._masked)
+
+    def _look(self) -> None:
+        """Make one env and note its spaces and whether it has action masks."""
+        env = self.make()
+        try:
             self._spaces = (env.observation_space, env.action_space)
+            self._masked = has_action_masks(env)
+        finally:
             env.close()
-        return self._spaces
 
     def vec_env(self, n: int) -> tuple[Any, str] | None:
         return None

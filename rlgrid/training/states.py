@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid import runs
-from rlgrid.algos.base import Agent, EnvMaker
+from rlgrid.algos.base import Agent, EnvMaker, has_masks
 from rlgrid.algos.registry import agent_class, check_fits
 from rlgrid.config import TrainConfig, build_config
 from rlgrid.errors import setting
@@ -17,9 +17,9 @@ from rlgrid.runs import RunError
 
 def training_envs(config: TrainConfig) -> EnvMaker:
     """What the run's agent trains on, from its env family, refused in one line where the
-    algorithm cannot work on the env's spaces."""
+    algorithm cannot work on the env's spaces, or needs action masks the env does not give."""
     envs = config.family.training_envs(config.env, config.reward_setup())
-    check_fits(config.algorithm, *envs.spaces(), config.env.id)
+    check_fits(config.algorithm, *envs.spaces(), config.env.id, has_masks(envs))
     return envs
 
 

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import gymnasium as gym
 import numpy as np
 
+from rlgrid.envs.masks import action_mask, has_action_masks
 from rlgrid.errors import InvalidValueError, RlgridError, setting
 from rlgrid.evaluation import Policy
 
@@ -53,7 +54,8 @@ def grid_state(env: gym.Env) -> Any | None:
 
 class EpisodePlayer:
     """Plays ``episodes`` episodes of ``env`` with ``policy`` (random actions when None);
-    ``action_name`` names an action in the status line."""
+    ``action_name`` names an action in the status line. Where the env says which actions it
+    allows, random actions are drawn among those and the policy gets each state's mask."""
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class EpisodePlayer:
         self.env, self.policy, self.episodes, self.seed = env, policy, episodes, seed
         self.action_name = action_name
         self.grid = grid_state(env)
+        self.masked = has_action_masks(env)
         self._drawer = None
         env.action_space.seed(seed)
 
@@ -75,7 +78,7 @@ class EpisodePlayer:
             yield Moment(episode, self.episodes, 0, None, 0.0, False, None)
             step, done = 0, False
             while not done:
-                action = self.env.action_space.sample() if self.policy is None else self.policy(obs)
+                action = self._action(obs)
                 obs, reward, terminated, truncated, info = self.env.step(action)
                 step += 1
                 done = terminated or truncated
@@ -83,15 +86,29 @@ class EpisodePlayer:
                 yield Moment(episode, self.episodes, step, int(action), float(reward), done,
                              success)  # fmt: skip
 
+    def _action(self, obs: Any) -> Any:
+        """The policy's action, or a random one (among the allowed ones where the env says)."""
+        mask = action_mask(self.env) if self.masked else None
+        if self.policy is not None:
+            return self.policy(obs) if mask is None else self.policy(obs, mask)
+        space = self.env.action_space
+        if mask is not None and isinstance(space, gym.spaces.Discrete):
+            return int(space.sample(mask=mask.astype(np.int8)))
+        return space.sample()
+
     # --- pictures of the current state -----------------------------------------------------------
 
     def text(self, moment: Moment) -> str:
-        """The state as text (``R`` robot, ``T`` target) with the status line under it."""
+        """The state as text (``R`` robot, ``T`` target; an env that draws itself: its ansi
+        render) with the status line under it."""
         if self.grid is None:
-            raise InvalidValueError(
-                f"{self._env_name()} cannot be drawn as text; use {setting('human')} or "
-                f"{setting('record')}"
-            )
+            picture = self.env.render() if self.env.render_mode == "ansi" else None
+            if not isinstance(picture, str):
+                raise InvalidValueError(
+                    f"{self._env_name()} cannot be drawn as text; use {setting('human')} or "
+                    f"{setting('record')}"
+                )
+            return picture.rstrip("\n") + "\n" + moment.status(self.action_name) + "\n"
         from rlgrid.envs.rendering import ansi_text
 
         grid = ansi_text(self.grid.layout, self.grid.robot, self.grid.target)

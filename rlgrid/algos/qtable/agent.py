@@ -101,11 +101,14 @@ class QTableAgent:
             judge_freq=config.eval.freq,
         )
 
-    def act(self, obs: np.ndarray) -> int:
-        return int(self.act_batch(np.asarray(obs)[None])[0])
+    def act(self, obs: np.ndarray, mask: np.ndarray | None = None) -> int:
+        masks = None if mask is None else np.asarray(mask, dtype=bool)[None]
+        return int(self.act_batch(np.asarray(obs)[None], masks)[0])
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        return greedy_actions(self.q[self.table.index(obs)])
+    def act_batch(self, obs: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+        """The greedy action of each observation, among its allowed actions where ``masks``
+        (observations x actions, bool) is given."""
+        return greedy_actions(self.q[self.table.index(obs)], masks)
 
     def values_batch(self, obs: np.ndarray) -> np.ndarray:
         """The state value of each observation: its largest action value."""

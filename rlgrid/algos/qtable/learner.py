@@ -5,6 +5,11 @@ Episodes run in ``n_envs`` lanes stepped together with numpy (each lane an indep
 started with, falling linearly over the budget as in the seed; the behaviour policy breaks ties
 between equal values at random, so unvisited states (all zeros) never lock the robot into one
 action, and the greedy policy used for evaluation takes the lowest action among ties.
+
+Where the lanes report action masks (envs with ``action_masks()``), only allowed actions count:
+exploration picks uniformly among them, the greedy choice is the best of them, and the target
+bootstraps from the best allowed action of the next state. Lanes without masks take the plain
+path, with no per-step cost for masks.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ class Progress:
 
 
 class Lanes(Protocol):
-    """What the learner steps: the batched warehouse, or gymnasium envs adapted to it."""
+    """What the learner steps: the batched warehouse, or gymnasium envs adapted to it. Lanes of
+    envs with action masks also have ``masks()``, the actions each lane allows after ``reset``
+    or ``restore`` (lanes x actions, bool), and report them in every step (``LaneStep.masks``)."""
 
     n: int
 
@@ -42,9 +49,27 @@ class Lanes(Protocol):
     def step(self, actions: np.ndarray) -> LaneStep: ...
 
 
-def greedy_actions(q_rows: np.ndarray) -> np.ndarray:
-    """The lowest action with the highest value in each row."""
-    return np.argmax(q_rows, axis=-1)
+def greedy_actions(q_rows: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+    """The lowest action with the highest value in each row, among the allowed ones where
+    ``masks`` (one bool per action of each row) is given."""
+    return np.argmax(q_rows if masks is None else np.where(masks, q_rows, -np.inf), axis=-1)
+
+
+def behaviour_actions(
+    values: np.ndarray, allowed: np.ndarray, explore: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per row, an allowed action: uniformly among the allowed ones where ``explore``, else the
+    best allowed one (ties broken at random)."""
+    best = np.where(allowed, values, -np.inf)
+    tied = best == best.max(axis=1, keepdims=True)
+    weights = np.where(explore[:, None], allowed, tied)
+    return np.argmax(rng.random(values.shape) * weights, axis=1)
+
+
+def best_allowed(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Per row, the largest value among the allowed actions (0 where none is allowed)."""
+    best = np.max(values, axis=1, where=allowed, initial=-np.inf)
+    return np.where(np.isfinite(best), best, 0.0)
 
 
 def train(
@@ -83,6 +108,8 @@ def train(
         rng = np.random.default_rng()
         rng.bit_generator.state = progress.agent_rng
         obs = lanes.restore(progress.env_rngs)
+    current_masks = getattr(lanes, "masks", None)
+    allowed = current_masks() if current_masks is not None else None
     n, n_actions = lanes.n, q.shape[1]
     lr, gamma = params.learning_rate, params.gamma
     eps_start, eps_end = params.epsilon_start, params.epsilon_end
@@ -120,12 +147,18 @@ def train(
     while active.any() and not should_stop():
         values = q[states]
         explore = rng.random(n) < lane_epsilon
-        tied = values == values.max(axis=1, keepdims=True)
-        greedy = np.argmax(rng.random((n, n_actions)) * tied, axis=1)
-        actions = np.where(explore, rng.integers(n_actions, size=n), greedy)
+        if allowed is None:
+            tied = values == values.max(axis=1, keepdims=True)
+            greedy = np.argmax(rng.random((n, n_actions)) * tied, axis=1)
+            actions = np.where(explore, rng.integers(n_actions, size=n), greedy)
+        else:
+            actions = behaviour_actions(values, allowed, explore, rng)
         step = lanes.step(actions)
-        next_states = table.index(step.final_obs)
-        bootstrap = np.where(step.terminated, 0.0, gamma * q[next_states].max(axis=1))
+        after = q[table.index(step.final_obs)]
+        best = (
+            after.max(axis=1) if step.final_masks is None else best_allowed(after, step.final_masks)
+        )
+        bootstrap = np.where(step.terminated, 0.0, gamma * best)
         learn = active
         s, a = states[learn], actions[learn]
         q[s, a] += lr * (step.reward[learn] + bootstrap[learn] - q[s, a])
@@ -157,6 +190,7 @@ def train(
         lane_shaped[ended] = 0.0
         lane_length[ended] = 0
         states = table.index(step.obs)
+        allowed = step.masks
         if ended.size:
             report(progress.episodes, progress.timesteps)
         if timesteps is not None and progress.timesteps >= timesteps:

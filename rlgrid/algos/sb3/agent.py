@@ -1,4 +1,4 @@
-"""The stable-baselines3 backends: a2c, dqn and ppo.
+"""The stable-baselines3 backends: a2c, dqn and ppo, and sb3-contrib's maskable-ppo.
 
 Training runs SB3's own ``learn`` with a callback that records episodes, writes checkpoints, runs
 the periodic evaluation (best model, until_solved) and honours stop requests.
@@ -56,6 +56,7 @@ BEST_FILE = "best.zip"
 BEST_META = "best.json"
 EVALUATIONS = "evaluations.csv"
 FORMAT = "rlgrid-sb3-2"
+EXPLAINED = "train/explained_variance"  # nan where all returns of a rollout are equal
 
 
 class SB3Agent:
@@ -84,16 +85,25 @@ class SB3Agent:
         by the statistics so far; reading never updates them)."""
         return obs if self.normalizer is None else self.normalizer.normalize_obs(obs)
 
-    def act(self, obs: np.ndarray) -> int:
-        action, _ = self.model.predict(self.observe(obs), deterministic=True)
+    def act(self, obs: np.ndarray, mask: np.ndarray | None = None) -> int:
+        """The greedy action; maskable-ppo takes it among those ``mask`` allows, the others
+        ignore the mask (the env's own treatment of an action it does not allow applies)."""
+        action, _ = self.model.predict(self.observe(obs), deterministic=True, **self._masks(mask))
         return int(action)
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        actions, _ = self.model.predict(self.observe(obs), deterministic=True)
+    def act_batch(self, obs: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+        """Greedy actions for a batch, ``masks`` (observations x actions) as ``act``'s mask."""
+        actions, _ = self.model.predict(self.observe(obs), deterministic=True, **self._masks(masks))
         return np.asarray(actions).reshape(len(obs))
 
+    def _masks(self, masks: np.ndarray | None) -> dict[str, Any]:
+        """``predict``'s keyword for ``masks``, for an algorithm that acts with masks."""
+        if masks is None or not self.config.algorithm.needs_masks:
+            return {}
+        return {"action_masks": np.asarray(masks, dtype=bool)}
+
     def values_batch(self, obs: np.ndarray) -> np.ndarray:
-        """State values: the largest Q-value for dqn, the critic's value for a2c and ppo."""
+        """State values: the largest Q-value for dqn, the critic's value for the others."""
         policy = self.model.policy
         tensor, _ = policy.obs_to_tensor(self.observe(obs))
         with torch.no_grad():
@@ -147,7 +157,7 @@ class SB3Agent:
             logger = getattr(self.model, "_logger", None)  # set up by the first learn()
             logged = logger.name_to_value if logger is not None else {}
             for key, value in logged.items():
-                if key.startswith("train/") and not math.isfinite(float(value)):
+                if key.startswith("train/") and key != EXPLAINED and not math.isfinite(value):
                     what = f"the {key.removeprefix('train/')}"
                     break
         if what is None:

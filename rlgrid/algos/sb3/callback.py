@@ -70,7 +70,8 @@ class RunCallback(BaseCallback):
         return steps < self.total or self._rollout_ends_here()
 
     def _rollout_ends_here(self) -> bool:
-        """Whether this step completes an on-policy rollout: SB3 then learns from it and stops
+        """Whether this step completes an on-policy rollout (``collect_rollouts``' locals, the
+        same in SB3's and sb3-contrib's MaskablePPO): SB3 then learns from it and stops
         by itself. Anywhere else, the budget stops collection at once (a run resumed
         mid-rollout would otherwise overshoot its budget by a whole rollout)."""
         n_steps, rollout = self.locals.get("n_steps"), self.locals.get("n_rollout_steps")

@@ -1,7 +1,11 @@
 """Building an SB3 model from a run's config: the algorithm's class, its device, its policy's
 kwargs (names turned into classes, the features extractor the observations need), its schedules
 (``lin_X``) and the VecEnv it steps (the family's own batched env where there is one, wrapped in
-VecNormalize with ``normalize``)."""
+VecNormalize with ``normalize``).
+
+maskable-ppo (sb3-contrib's MaskablePPO) reads each env's allowed actions through the VecEnv
+(``env_method("action_masks")``: DummyVecEnv looks the method up through the Monitor and any
+other wrapper, VecNormalize passes the call on)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
-import stable_baselines3 as sb3
 import torch
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import LinearSchedule
@@ -22,7 +25,6 @@ from rlgrid.errors import IncompatibleError, InvalidValueError, RlgridError, set
 if TYPE_CHECKING:
     from rlgrid.config import TrainConfig
 
-_CLASSES = {"a2c": sb3.A2C, "dqn": sb3.DQN, "ppo": sb3.PPO}
 _OPTIMIZERS = {name: getattr(torch.optim, name) for name in ("Adam", "AdamW", "RMSprop", "SGD")}
 _ACTIVATIONS = {
     name: getattr(torch.nn, name) for name in ("ReLU", "Tanh", "ELU", "LeakyReLU", "GELU", "SiLU")
@@ -111,7 +113,7 @@ def build_model(config: TrainConfig, envs: EnvMaker) -> tuple[Any, str, Any]:
     if isinstance(vec_env, VecNormalize):
         kind += ", in VecNormalize"
     try:
-        model = _CLASSES[config.algo](
+        model = params.algorithm_class()(
             "MlpPolicy",
             vec_env,
             seed=config.seed,

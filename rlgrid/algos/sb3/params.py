@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections.abc
 import difflib
+import importlib
 import inspect
 import math
 import typing
@@ -25,6 +26,8 @@ class SB3Params(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
     sb3_class: ClassVar[str]
+    sb3_module: ClassVar[str] = "stable_baselines3"
+    """The package of ``sb3_class``: stable-baselines3, or sb3-contrib."""
 
     n_envs: int = Field(1, ge=1, le=4096)
     """Environments stepped side by side (a VecEnv of this many copies)."""
@@ -55,9 +58,7 @@ class SB3Params(BaseModel):
         extras = dict(self.model_extra or {})
         if not extras:
             return self
-        import stable_baselines3
-
-        cls = getattr(stable_baselines3, self.sb3_class)
+        cls = self.algorithm_class()
         parameters = inspect.signature(cls.__init__).parameters
         allowed = sorted(set(parameters) - _MANAGED)
         allowed += [name for name in type(self).model_fields if name not in allowed]
@@ -86,6 +87,10 @@ class SB3Params(BaseModel):
             )
         return self
 
+    def algorithm_class(self) -> type:
+        """The SB3 class these hyperparameters are for (imported now: torch comes with it)."""
+        return getattr(importlib.import_module(self.sb3_module), self.sb3_class)
+
     def algorithm_kwargs(self) -> dict[str, Any]:
         """The constructor arguments as the config gives them (``lin_X`` as text)."""
         return dict(self.model_extra or {})
@@ -94,9 +99,7 @@ class SB3Params(BaseModel):
         """VecNormalize's keyword arguments; None without ``normalize``."""
         if not self.normalize:
             return None
-        import stable_baselines3
-
-        cls = getattr(stable_baselines3, self.sb3_class)
+        cls = self.algorithm_class()
         default = inspect.signature(cls.__init__).parameters["gamma"].default
         return zoo.normalize_kwargs(self.normalize, self.algorithm_kwargs().get("gamma", default))
 
@@ -166,6 +169,13 @@ class A2CParams(SB3Params):
 
 class PPOParams(SB3Params):
     sb3_class: ClassVar[str] = "PPO"
+
+
+class MaskablePPOParams(PPOParams):
+    """PPO's keys, checked against sb3-contrib's MaskablePPO (which has no gSDE keys)."""
+
+    sb3_class: ClassVar[str] = "MaskablePPO"
+    sb3_module: ClassVar[str] = "sb3_contrib"
 
 
 class DQNParams(SB3Params):
