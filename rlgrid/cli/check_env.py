@@ -63,7 +63,7 @@ def check_env(
         run_checks,
         summary,
     )
-    from rlgrid.config import build_config
+    from rlgrid.config import env_config
 
     options = warehouse_options(
         grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
@@ -71,9 +71,7 @@ def check_env(
     options.update(obs=obs)
     given = {f"env.{key}": value for key, value in options.items() if value is not None}
     extras = {key: value for key, value in env_extras(env_kwargs, wrapper).items() if value}
-    # the settings of the env alone: the algorithm is a placeholder whose defaults (plain
-    # observations, the env's own reward) leave the env as it is
-    config = build_config(None, {"algo": "q-table", "env.id": env, **given, **extras}, {})
+    config = env_config({"env.id": env, **given, **extras})
     target = CheckTarget(config.env, seed=seed)
     target.validate()  # an unknown id or a malformed floor is one line, not ten failed checks
     status_console = Console(stderr=True)

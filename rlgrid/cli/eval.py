@@ -9,12 +9,15 @@ from typing import Annotated
 import typer
 
 from rlgrid.cli.options import (
+    EnvKwargsOption,
+    EnvOption,
     GridOption,
     LayoutOption,
     LayoutSeedOption,
     LayoutsOption,
     MapOption,
     TrustEnvModuleOption,
+    env_extras,
     floor_options,
 )
 
@@ -37,10 +40,20 @@ def eval_run(
         bool,
         typer.Option(
             "--oracle",
-            help="Also play the oracle, which walks a shortest path (breadth-first search), on "
-            "the same episodes; without RUN, the oracle alone.",
+            help="Also play the oracle on the same episodes (warehouse: a shortest path by "
+            "breadth-first search; tangram: the solver's assembly); without RUN, the oracle alone.",
         ),
     ] = False,
+    random_agent: Annotated[
+        bool,
+        typer.Option(
+            "--random",
+            help="Also play a random agent (among the allowed actions, where the env has action "
+            "masks) on the same episodes.",
+        ),
+    ] = False,
+    env: EnvOption = None,
+    env_kwargs: EnvKwargsOption = None,
     grid: GridOption = None,
     map_file: MapOption = None,
     layout: LayoutOption = None,
@@ -53,9 +66,10 @@ def eval_run(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     trust_env_module: TrustEnvModuleOption = False,
 ) -> None:
-    """Play a trained agent greedily and compare its episodes with the shortest paths, on its
-    own warehouse or another grid, map or layout (a policy that reads offset or offset+window works
-    on any).
+    """Play a trained agent greedily and compare it with the oracle (shortest paths, the
+    tangram's solver) and a random agent, on its own env or another floor: a grid, map or layout
+    (a policy that reads offset or offset+window works on any), or other settings
+    (--env-kwargs silhouettes=random:500 silhouette_seed=7 on the tangram).
 
     Example: rlgrid eval runs/aisles_many/best.zip --oracle --layout aisles:32x32 --layout-seed 7
     """
@@ -65,8 +79,10 @@ def eval_run(
     from rlgrid.training.assess import evaluate_run
 
     floor = floor_options(grid, map_file, layout, layout_seed, layouts)
-    if run is None and not oracle:
-        raise typer.BadParameter("give a RUN to evaluate, or --oracle", param_hint="RUN")
+    if run is None and not (oracle or random_agent):
+        raise typer.BadParameter(
+            "give a RUN to evaluate, or --oracle or --random", param_hint="RUN"
+        )
     if run is not None and random_start:
         raise typer.BadParameter(
             "a run brings its own starts: drop it", param_hint="--random-start"
@@ -79,19 +95,22 @@ def eval_run(
         seed,
         all_targets or None,  # not given: as the run's own evaluation
         oracle,
+        env={"env.id": env, **env_extras(env_kwargs, None)},
+        random=random_agent,
         trust_env_module=trust_env_module,
     )
+    others = {"oracle": report.oracle, "random": report.random}
+    others = {name: result for name, result in others.items() if result is not None}
     if as_json:
         data = report.agent.to_dict() if report.agent is not None else None
-        if report.oracle is not None:
-            data = {"agent": data, "oracle": report.oracle.to_dict()}
+        if others:
+            data = {"agent": data, **{name: r.to_dict() for name, r in others.items()}}
         typer.echo(json.dumps(data))
         return
     console = Console()
     console.print(f"{report.title}: greedy evaluation ({report.how})", soft_wrap=True)
     if report.agent is None:
-        console.print(evaluation_table(report.oracle))
-    elif report.oracle is None:
-        console.print(evaluation_table(report.agent))
+        first, *rest = others
+        console.print(evaluation_table(others[first], first=first, **{n: others[n] for n in rest}))
     else:
-        console.print(evaluation_table(report.agent, oracle=report.oracle))
+        console.print(evaluation_table(report.agent, **others))

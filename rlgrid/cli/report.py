@@ -18,10 +18,11 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def evaluation_table(result: EvalResult, **others: EvalResult) -> Table:
-    """One column of metrics per result: ``value``, or the agent's and each named other's (the
-    oracle's, say) side by side."""
-    columns = {"agent": result, **others} if others else {"value": result}
+def evaluation_table(result: EvalResult, first: str = "agent", **others: EvalResult) -> Table:
+    """One column of metrics per result: ``value``, or the ``first`` (the agent's) and each
+    named other's (the oracle's, a random agent's) side by side. Rows that no result has (the
+    shortest paths of an env without them) are left out."""
+    columns = {first: result, **others} if others else {"value": result}
     table = Table()
     table.add_column("metric")
     for name in columns:
@@ -44,7 +45,8 @@ def evaluation_table(result: EvalResult, **others: EvalResult) -> Table:
         ]:
             rows.setdefault(metric, []).append(value)
     for metric, values in rows.items():
-        table.add_row(metric, *values)
+        if metric == "episodes" or any(value != "n/a" for value in values):
+            table.add_row(metric, *values)
     return table
 
 

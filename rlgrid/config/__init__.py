@@ -1,7 +1,13 @@
 """Training configuration: the typed schema (:mod:`.schema`), presets and settings merged into it
 (:mod:`.presets`), and one-line messages for what does not validate (:mod:`.messages`)."""
 
-from rlgrid.config.presets import build_config, parse_env_kwargs, parse_hp, read_preset
+from rlgrid.config.presets import (
+    build_config,
+    env_config,
+    parse_env_kwargs,
+    parse_hp,
+    read_preset,
+)
 from rlgrid.config.schema import DEFAULT_ENV_ID, Budget, TrainConfig
 
 __all__ = [
@@ -9,6 +15,7 @@ __all__ = [
     "Budget",
     "TrainConfig",
     "build_config",
+    "env_config",
     "parse_env_kwargs",
     "parse_hp",
     "read_preset",

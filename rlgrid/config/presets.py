@@ -56,7 +56,7 @@ def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any])
     source = {"": str(preset) if preset else "config"}
     if preset is not None:
         data = _merge(data, read_preset(preset))
-        _map_beside(data, preset.parent)
+        _paths_beside(data, preset.parent)
     given = {key: value for key, value in given.items() if value is not None}
     if "episodes" in given or "timesteps" in given:
         data.pop("episodes", None)
@@ -76,8 +76,10 @@ def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any])
             )
         _env_kwargs(data, env_kwargs)
         source["env.kwargs"] = setting("env.kwargs")
-    if "env.map" in given:
-        _map_beside(data, Path.cwd())
+        for key in env_kwargs:  # where they are the family's own [env] keys
+            source.setdefault(f"env.{key}", setting("env.kwargs"))
+    on_command_line = {key.removeprefix("env.") for key in given if key.startswith("env.")}
+    _paths_beside(data, Path.cwd(), on_command_line | set(env_kwargs or {}))
     algo = data.get("algo")
     if hp:
         if not isinstance(algo, str) or algo not in ALGOS:
@@ -93,6 +95,14 @@ def build_config(preset: Path | None, given: dict[str, Any], hp: dict[str, Any])
         raise InvalidValueError(
             describe(TrainConfig, error, source, data, DEFAULT_ENV_ID)
         ) from None
+
+
+def env_config(given: dict[str, Any]) -> TrainConfig:
+    """The config of an env alone, with no trained agent (check-env, the oracle, a random
+    agent): the algorithm is a placeholder, the one whose defaults leave the env as it is
+    (:attr:`~rlgrid.families.base.Family.plain_algo`)."""
+    env_id = given.get("env.id") or DEFAULT_ENV_ID
+    return build_config(None, {"algo": family_for(str(env_id)).plain_algo, **given}, {})
 
 
 def _defaults(data: dict[str, Any], algo: Any) -> None:
@@ -133,12 +143,17 @@ def _env_kwargs(data: dict[str, Any], kwargs: dict[str, Any]) -> None:
         env.update(kwargs)
 
 
-def _map_beside(data: dict[str, Any], folder: Path) -> None:
-    """A relative map path is relative to the config file that names it (or to the current
-    folder for a map given on the command line), so presets and run folders work from anywhere."""
+def _paths_beside(data: dict[str, Any], folder: Path, keys: set[str] | None = None) -> None:
+    """A relative file path in ``[env]`` (a warehouse map, a tangram silhouette file) is relative
+    to the config file that names it (or to the current folder for one given on the command
+    line), so presets and run folders work from anywhere. ``keys``: only these ``[env]`` keys."""
     env = data.get("env")
-    if isinstance(env, dict) and isinstance(env.get("map"), str):
-        env["map"] = str(folder / Path(env["map"]).expanduser())
+    if not isinstance(env, dict):
+        return
+    family = family_for(str(env.get("id", DEFAULT_ENV_ID)))
+    for key, value in env.items():
+        if (keys is None or key in keys) and isinstance(value, str):
+            env[key] = family.paths_beside(key, value, folder)
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,15 @@
 solved belong to each environment family (:mod:`rlgrid.families`)."""
 
 from rlgrid.evaluation.episodes import EvalResult, Policy, evaluate, summarise
+from rlgrid.evaluation.random_agent import RandomAgent
 from rlgrid.evaluation.settings import EvalSettings, Judgement
 
-__all__ = ["EvalResult", "EvalSettings", "Judgement", "Policy", "evaluate", "summarise"]
+__all__ = [
+    "EvalResult",
+    "EvalSettings",
+    "Judgement",
+    "Policy",
+    "RandomAgent",
+    "evaluate",
+    "summarise",
+]

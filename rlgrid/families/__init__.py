@@ -11,11 +11,13 @@ from __future__ import annotations
 from rlgrid.families.base import EnvSettings, EvalPlan, Family, RewardSetup
 from rlgrid.families.gymnasium import GymnasiumFamily
 from rlgrid.families.minigrid import MinigridFamily
+from rlgrid.families.tangram.family import TangramFamily
 from rlgrid.families.toy_text import ToyTextFamily
 from rlgrid.families.warehouse.family import WarehouseFamily
 
 FAMILIES: tuple[Family, ...] = (
     WarehouseFamily(),
+    TangramFamily(),
     MinigridFamily(),
     ToyTextFamily(),
     GymnasiumFamily(),

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid.config import TrainConfig
-from rlgrid.evaluation import EvalResult, Judgement
+from rlgrid.errors import InvalidValueError, setting
+from rlgrid.evaluation import EvalResult, Judgement, RandomAgent
 from rlgrid.families import EvalPlan
 
 
@@ -56,12 +57,14 @@ def on_floor(config: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
 
 @dataclass(frozen=True)
 class RunEvaluation:
-    """What ``rlgrid eval`` shows: a run's agent and/or the oracle on the same episodes."""
+    """What ``rlgrid eval`` shows: a run's agent, the oracle and a random agent on the same
+    episodes (each where asked for)."""
 
     title: str
     how: str
     agent: EvalResult | None
     oracle: EvalResult | None
+    random: EvalResult | None = None
 
 
 def evaluate_run(
@@ -73,27 +76,44 @@ def evaluate_run(
     all_targets: bool | None = None,
     oracle: bool = False,
     *,
+    env: dict[str, Any] | None = None,
+    random: bool = False,
     trust_env_module: bool = False,
 ) -> RunEvaluation:
-    """Evaluate ``run`` (on another floor where ``floor`` names one) as its own final evaluation
-    did, unless told otherwise, and, with ``oracle``, the family's oracle on the same episodes;
-    without a run, the oracle alone on ``floor`` of the default env."""
-    from rlgrid.config import build_config
+    """Evaluate ``run`` (on another floor where ``floor`` names one, or with other ``[env]``
+    settings in ``env``) as its own final evaluation did, unless told otherwise, and, with
+    ``oracle``, the family's oracle and, with ``random``, a random agent (among the allowed
+    actions) on the same episodes; without a run, those alone on the env ``env`` and ``floor``
+    name (``env.id``: default the warehouse)."""
+    from rlgrid.config import env_config
     from rlgrid.training.states import open_run
 
+    env = {key: value for key, value in (env or {}).items() if value is not None}
     if run is None:
         given = {f"env.{key}": value for key, value in floor.items()}
         given["env.random_start"] = random_start or None
-        config = build_config(None, {"algo": "q-table", **given}, {})
-        agent, title = None, f"oracle on {config.env.label()}"
+        config = env_config({**given, **env})
+        players = " and ".join(["oracle"] * oracle + ["random agent"] * random)
+        agent, title = None, f"{players} on {config.env.label() or config.env.id}"
     else:
         folder, config, agent = open_run(run, trust_env_module=trust_env_module)
-        moved = any(value is not None for value in floor.values())
-        config = on_floor(config, floor)
+        extra = [key for key in ("env.id", "env.wrappers") if key in env]
+        if extra:
+            named = ", ".join(setting(key) for key in extra)
+            raise InvalidValueError(f"a run brings its own env: drop {named}")
+        changes = {**floor, **env.get("env.kwargs", {})}
+        moved = any(value is not None for value in changes.values())
+        config = on_floor(config, changes)
         title = f"{folder} on {config.env.label()}" if moved else str(folder)
     if all_targets is None and episodes is not None:
         all_targets = False  # a number of episodes asks for seeded ones
     chosen = plan(config, episodes, seed, all_targets)
     mine = evaluate(config, agent, chosen) if agent is not None else None
     best = evaluate(config, None, chosen) if oracle else None
-    return RunEvaluation(title, config.family.plan_words(config.env, chosen), mine, best)
+    chance = None
+    if random:
+        actions = config.family.make(config.env).action_space
+        if not hasattr(actions, "n"):
+            raise InvalidValueError(f"the random agent picks among discrete actions, not {actions}")
+        chance = evaluate(config, RandomAgent(int(actions.n), chosen.seed), chosen)
+    return RunEvaluation(title, config.family.plan_words(config.env, chosen), mine, best, chance)

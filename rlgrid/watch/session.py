@@ -103,7 +103,7 @@ def watch(request: Request, stream: TextIO | None = None) -> Watched:
             None if agent is None else agent.act,
             request.episodes,
             request.seed,
-            config.family.action_name,
+            config.family.action_namer(config.env),
         )
         if mode is Mode.human:
             return Watched(mode, shown=playback.watch_human(player, fps))
@@ -148,12 +148,12 @@ def _require(family: Any, mode: Mode) -> None:
 
 
 def _config_without_run(request: Request) -> Any:
-    """The config of the env asked for (its id and floor), with the defaults of a q-table."""
-    from rlgrid.config import build_config
+    """The config of the env asked for (its id and floor), with no trained agent."""
+    from rlgrid.config import env_config
 
     given = {f"env.{key}": value for key, value in request.floor.items()}
     given.update(request.env)
-    return build_config(None, {"algo": "q-table", "env.id": request.env_id, **given}, {})
+    return env_config({"env.id": request.env_id, **given})
 
 
 def _play(request: Request, fps: float) -> list[int]:
@@ -171,8 +171,9 @@ def _play(request: Request, fps: float) -> list[int]:
 
 
 def _env_and_agent(request: Request) -> tuple[Any, Any, Any]:
-    """The env to watch (drawing through its rgb_array render where it draws itself), its
-    config, and the run's agent (None without a run)."""
+    """The env to watch (drawing through its own render where it draws itself: ansi text for
+    text where its family draws text, else rgb_array), its config, and the run's agent (None
+    without a run)."""
     if request.run is None:
         config, agent = _config_without_run(request), None
     else:
@@ -186,7 +187,9 @@ def _env_and_agent(request: Request) -> tuple[Any, Any, Any]:
 
         _, config, agent = open_run(request.run, trust_env_module=request.trust_env_module)
         config = on_floor(config, request.floor)
-    return config.family.make(config.env, render_mode="rgb_array"), config, agent
+    text = request.mode is Mode.ansi and config.family.draws_text
+    render_mode = "ansi" if text else "rgb_array"
+    return config.family.make(config.env, render_mode=render_mode), config, agent
 
 
 def _policy_map(request: Request, env: Any, config: Any, agent: Any) -> Watched:

@@ -1,6 +1,7 @@
 import pytest
 from typer.testing import CliRunner
 
+from rlgrid.algos.registry import ALGOS
 from rlgrid.cli.app import app
 from rlgrid.config import build_config, parse_hp
 from tests.conftest import REPO
@@ -81,5 +82,5 @@ def test_hp_values_are_toml_literals_never_code():
 @pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("*.toml")))
 def test_shipped_presets_are_valid(preset):
     config = build_config(preset, {}, {})
-    assert config.algo in ("q-table", "a2c", "dqn", "ppo")
+    assert config.algo in ALGOS
     assert config.params is not None

@@ -54,7 +54,8 @@ def test_other_envs_record_through_their_own_rgb_array(tmp_path):
         assert image.n_frames >= 9
     result = render("--env", "CartPole-v1", "--ansi")
     assert result.exit_code == 2
-    assert "error: --ansi draws the warehouse only; use --human or --record" in result.stderr
+    expected = "error: --ansi draws the warehouse or the tangram only; use --human or --record"
+    assert expected in result.stderr
 
 
 def test_mp4_needs_the_video_extra(qtable_run, tmp_path):

@@ -67,7 +67,7 @@ def test_keyboard_play_takes_no_run(qtable_run):
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
-        (Mode.ansi, "--ansi draws the warehouse only; use --human or --record"),
+        (Mode.ansi, "--ansi draws the warehouse or the tangram only; use --human or --record"),
         (Mode.play, "--play works on the warehouse only"),
     ],
 )

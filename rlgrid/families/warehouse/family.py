@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -140,6 +141,9 @@ class WarehouseFamily(Family):
         from rlgrid.families.warehouse.checks import CHECKS
 
         return CHECKS
+
+    def paths_beside(self, key: str, value: str, folder: Path) -> str:
+        return str(folder / Path(value).expanduser()) if key == "map" else value
 
     def action_name(self, action: int) -> str:
         return Action(action).name

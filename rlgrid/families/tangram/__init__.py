@@ -1,0 +1,1 @@
+"""The tangram family (see :mod:`.family`)."""
