@@ -73,3 +73,23 @@ def argument_problem(defaults: dict[str, Any], key: str, value: Any) -> str | No
         return f"takes no argument {key!r}{hint} (it takes: {', '.join(defaults) or 'nothing'})"
     problem = kind_problem(value, defaults[key])
     return None if problem is None else f"{key} {problem}"
+
+
+def split_commas(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets, braces and quotes (``[64,64],[32]`` is two
+    parts), the parts as they are (not stripped)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts

@@ -6,7 +6,6 @@ import contextlib
 import io
 import signal
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -140,98 +139,3 @@ def _serve(connection: Any, parent_end: Any) -> None:
                 connection.send(f"{type(error).__name__}: {error}")
     except (OSError, EOFError):
         pass  # the parent is gone
-
-
-def _curve(run: Path, points: np.ndarray) -> np.ndarray | None:
-    """A run's success rate (100-episode moving average; the raw return where success is not
-    known) against timesteps, sampled at ``points``."""
-    from rlgrid.runs import METRICS, read_metrics
-
-    rows = read_metrics(run) if (run / METRICS).exists() else []
-    if not rows:
-        return None
-    steps = np.array([row[1] for row in rows], dtype=np.float64)
-    known = all(row[4] is not None for row in rows)
-    values = np.array([float(row[4]) if known else row[3] for row in rows])
-    return np.interp(points, steps, moving_average(values), left=np.nan)
-
-
-def study_curves(study: Any, path: Path) -> None:
-    """One panel per grid; per algorithm and reward the median learning curve over seeds with a
-    min-max band."""
-    from matplotlib.figure import Figure
-
-    grids = study.spec.grids
-    figure = Figure(figsize=(7.5, 2.8 * len(grids)))
-    axes_list = figure.subplots(len(grids), 1, squeeze=False)[:, 0]
-    for axes, grid in zip(axes_list, grids, strict=True):
-        jobs = [job for job in study.spec.jobs() if job.grid == grid]
-        last = [_last_step(study.runs_dir / job.name) for job in jobs]
-        top = max([s for s in last if s] or [1])
-        points = np.linspace(0, top, 200)
-        for algo in study.spec.algos:
-            for reward in study.spec.rewards:
-                curves = [
-                    _curve(study.runs_dir / job.name, points)
-                    for job in jobs
-                    if job.algo == algo and job.reward == reward
-                ]
-                curves = [c for c in curves if c is not None]
-                if not curves:
-                    continue
-                stack = np.vstack(curves)
-                with warnings.catch_warnings():  # all-nan columns before any episode ended
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    median = np.nanmedian(stack, axis=0)
-                    low, high = np.nanmin(stack, axis=0), np.nanmax(stack, axis=0)
-                (line,) = axes.plot(points, median, label=f"{algo}, {reward}")
-                axes.fill_between(points, low, high, color=line.get_color(), alpha=0.2)
-        axes.set_title(f"{grid}: success (100-episode mean), median and range over seeds",
-                       fontsize=9)  # fmt: skip
-        axes.set_xlabel("timesteps")
-        axes.set_ylim(-0.05, 1.05)
-        axes.grid(alpha=0.3)
-        if axes.lines:
-            axes.legend(fontsize=7, loc="lower right")
-        else:
-            axes.text(0.5, 0.5, "no finished runs", ha="center", transform=axes.transAxes)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    write_atomic(path, buffer.getvalue())
-
-
-def _last_step(run: Path) -> int | None:
-    from rlgrid.runs import MANIFEST, read_json
-
-    manifest = run / MANIFEST
-    return int(read_json(manifest).get("timesteps", 0)) if manifest.exists() else None
-
-
-def time_to_solve_chart(study: Any, results: list[Any], path: Path) -> None:
-    """Median training seconds to solve per combination; unsolved combinations say so."""
-    from matplotlib.figure import Figure
-
-    labels, medians, notes = [], [], []
-    for algo, grid, reward in study.spec.combinations():
-        mine = [r for r in results if r.job.combination == (algo, grid, reward)]
-        solved = [r.solved_seconds for r in mine if r.solved_seconds is not None]
-        labels.append(f"{algo} {grid} {reward}")
-        medians.append(float(np.median(solved)) if solved else 0.0)
-        notes.append(f"{len(solved)}/{len(mine)} solved" if solved else "not solved")
-    figure = Figure(figsize=(7.5, 0.45 * len(labels) + 1.2))
-    axes = figure.subplots()
-    positions = np.arange(len(labels))
-    axes.barh(positions, medians, color="#1f4e99")
-    for y, (value, note) in enumerate(zip(medians, notes, strict=True)):
-        axes.text(value, y, f"  {note}", va="center", fontsize=7)
-    axes.set_xlim(0, max([*medians, 1e-3]) * 1.3)  # room for the notes after the bars
-    axes.set_yticks(positions, labels, fontsize=7)
-    axes.invert_yaxis()
-    axes.set_xlabel("median training seconds to solve")
-    axes.set_title("time to solve", fontsize=10)
-    axes.grid(alpha=0.3, axis="x")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    write_atomic(path, buffer.getvalue())

@@ -1,4 +1,5 @@
-"""``rlgrid compare``: a whole study of algorithms x grids x rewards x seeds in one command."""
+"""``rlgrid compare``: a whole study of algorithms x grids x rewards x varied env settings x seeds
+in one command."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def compare(
     reward: Annotated[
         str | None,
         typer.Option(
-            help="Warehouse rewards, comma-separated. Default sparse,potential.",
+            help="Rewards, comma-separated: the warehouse's (default sparse,potential), or with "
+            "--env values of the env's reward setting where it has one (e.g. the tangram's "
+            "sparse,area; default: the env's own reward).",
             show_default=False,
         ),
     ] = None,
@@ -43,8 +46,18 @@ def compare(
         str | None,
         typer.Option(
             metavar="ID[,ID]",
-            help="Other envs instead of warehouse floors, comma-separated gymnasium ids (each "
-            "with its own reward), e.g. MiniGrid-Empty-8x8-v0,MiniGrid-DoorKey-5x5-v0.",
+            help="Other envs instead of warehouse floors, comma-separated gymnasium ids, e.g. "
+            "MiniGrid-Empty-8x8-v0,MiniGrid-DoorKey-5x5-v0 or rlgrid/Tangram-v0.",
+            show_default=False,
+        ),
+    ] = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=V1,V2",
+            help="An env setting to vary, with its values (TOML literals, as --env-kwargs reads "
+            "them), e.g. --vary curriculum=false,true; repeat it for more. Each run gets "
+            "--env-kwargs KEY=V. --vary reward=... is --reward.",
             show_default=False,
         ),
     ] = None,
@@ -83,8 +96,14 @@ def compare(
     a results table (screen, Markdown, CSV) and plots. Re-running the same command resumes it.
 
     Example: rlgrid compare --algo a2c,ppo --grid 6x6,10x10 --reward sparse,potential --seeds 3
+
+    Env settings varied too (the tangram's curriculum and reward):
+
+    rlgrid compare --env rlgrid/Tangram-v0 --algo maskable-ppo,ppo --vary curriculum=false,true
+    --reward sparse,area --seeds 2 --timesteps 30000
     """
     from rlgrid.envs.maps import parse_floor
+    from rlgrid.studies.axes import parse_vary, reward_axis
     from rlgrid.studies.compare import compare_study, report_study
     from rlgrid.studies.spec import ENV, OWN_REWARD, StudySpec
 
@@ -92,14 +111,18 @@ def compare(
         _print_report(report_study(report))
         return  # a rebuilt report exits 0, failed runs or not
     if env is not None:
-        if grid is not None or reward is not None:
-            raise typer.BadParameter("--env studies other envs: drop --grid and --reward")
-        grids, rewards = [f"{ENV}{text}" for text in _list(env)], [OWN_REWARD]
+        if grid is not None:
+            raise typer.BadParameter("--env studies other envs: drop --grid")
+        grids, default_rewards = [f"{ENV}{text}" for text in _list(env)], [OWN_REWARD]
     else:
         grids = [parse_floor(text) for text in _list(grid or "6x6,10x10")]
-        rewards = _list(reward or "sparse,potential")
+        default_rewards = ["sparse", "potential"]
+    rewards, varied = reward_axis(
+        _list(reward) if reward is not None else None, parse_vary(vary or [], grids)
+    )
     preset = str(config.expanduser().resolve()) if config is not None else None
-    spec = StudySpec(_list(algo), grids, rewards, seeds, timesteps, until_solved, preset)
+    rewards = rewards or default_rewards
+    spec = StudySpec(_list(algo), grids, rewards, seeds, timesteps, until_solved, preset, varied)
     progress = _Progress()
     result = compare_study(spec, name, runs_dir, workers, backend.value, address, progress)
     _print_report(result)
@@ -125,10 +148,14 @@ def _print_report(report: StudyReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=140)
+    from rlgrid.studies.results import RESULT_COLUMNS
+
+    named = len(report.columns) - len(RESULT_COLUMNS)  # the columns that name a combination
+    widths = _widths(report, named)
+    console = Console(width=max(WIDTH, _table_width(widths)))
     table = Table(title=f"study {report.folder}", title_justify="left")
     for i, column in enumerate(report.columns):
-        table.add_column(column, justify="left" if i < 3 else "right")
+        table.add_column(column, justify="left" if i < named else "right", width=widths[i])
     for row in report.rows:
         table.add_row(*row)
     console.print(table)
@@ -136,6 +163,32 @@ def _print_report(report: StudyReport) -> None:
         console.print(f"[red]failed[/] {job_name}: {error}", soft_wrap=True)
     names = ", ".join(path.name for path in report.files)
     console.print(f"results: {report.folder}/{names}", soft_wrap=True)
+
+
+WIDTH = 140
+"""The printed table's width, in characters, unless its columns need more."""
+
+
+def _widths(report: StudyReport, named: int) -> list[int]:
+    """Column widths for a table of :data:`WIDTH`: the columns that name a combination whole,
+    the results' narrowed, widest first, down to their longest word (they wrap at spaces, never
+    inside a name or a number; the table is wider where even that does not fit)."""
+    cells = [[column, *(row[i] for row in report.rows)] for i, column in enumerate(report.columns)]
+    widths = [max(map(len, column)) for column in cells]
+    shortest = [
+        max(len(word) for cell in column for word in cell.split() or [""]) for column in cells
+    ]
+    while _table_width(widths) > WIDTH:
+        wide = [i for i in range(named, len(widths)) if widths[i] > shortest[i]]
+        if not wide:
+            break
+        widths[max(wide, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+def _table_width(widths: list[int]) -> int:
+    """The columns, a space either side of each cell, and the borders."""
+    return sum(widths) + 3 * len(widths) + 1
 
 
 class _Progress:

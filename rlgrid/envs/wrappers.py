@@ -18,7 +18,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlgrid.errors import InvalidValueError, RlgridError
-from rlgrid.literals import argument_problem, literal
+from rlgrid.literals import argument_problem, literal, split_commas
 
 KNOWN_PACKAGES = ("gymnasium", "minigrid", "rlgrid")
 """Packages whose wrappers are imported by name without asking."""
@@ -38,7 +38,7 @@ def parse_wrapper(text: str) -> dict[str, Any]:
             "FlattenObservation or TimeLimit:max_episode_steps=100"
         )
     kwargs: dict[str, Any] = {}
-    for item in _split_top_level(rest) if rest.strip() else []:
+    for item in _parts(rest) if rest.strip() else []:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key.isidentifier():
@@ -51,23 +51,9 @@ def parse_wrapper(text: str) -> dict[str, Any]:
     return {"name": name, "kwargs": kwargs}
 
 
-def _split_top_level(text: str) -> list[str]:
-    """``text`` split at commas outside brackets, braces and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return [part for part in parts if part.strip()]
+def _parts(text: str) -> list[str]:
+    """``text`` split at commas outside brackets, braces and quotes, empty parts dropped."""
+    return [part for part in split_commas(text) if part.strip()]
 
 
 def is_external(name: str) -> bool:

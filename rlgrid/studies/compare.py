@@ -1,7 +1,8 @@
 """What ``rlgrid compare`` does: validate a study, run its pending runs, write its results, and
 hand back what happened as data (:class:`StudyReport`); printing it is the CLI's business.
 
-While runs go, the caller hears of them through a :class:`StudyListener`."""
+Nothing runs until every combination's settings make a config (:func:`check_spec`). While runs
+go, the caller hears of them through a :class:`StudyListener`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from typing import Protocol
 from rlgrid.algos.registry import ALGOS
 from rlgrid.config import read_preset
 from rlgrid.envs.rewards import parse_reward
-from rlgrid.errors import InvalidValueError
+from rlgrid.errors import InvalidValueError, setting
 from rlgrid.families.gymnasium import resolve_env_id
+from rlgrid.studies.axes import check_settings
 from rlgrid.studies.execute import Outcome, execute, run_local
 from rlgrid.studies.ray_backend import RayRunner
-from rlgrid.studies.results import COLUMNS, collect, result_paths, write_results
+from rlgrid.studies.results import collect, columns, result_paths, write_results
 from rlgrid.studies.spec import ENV, OWN_REWARD, Job, Study, StudySpec
 
 
@@ -78,20 +80,25 @@ class Silent:
 
 
 def check_spec(spec: StudySpec) -> None:
-    """Refuse unknown algorithms and rewards, and empty lists, before any folder is made."""
+    """Refuse unknown algorithms, rewards and envs, empty lists, and settings that do not make a
+    config (each combination's built once), before any folder is made."""
     for algo in spec.algos:
         if algo not in ALGOS:
             raise InvalidValueError(f"unknown algorithm {algo!r} (known: {', '.join(ALGOS)})")
+    warehouse = any(not floor.startswith(ENV) for floor in spec.grids)
     for reward in spec.rewards:
-        if reward != OWN_REWARD:
+        if reward != OWN_REWARD and warehouse:
             parse_reward(reward)
     for floor in spec.grids:
         if floor.startswith(ENV):
             resolve_env_id(floor.removeprefix(ENV))
     if not spec.algos or not spec.grids or not spec.rewards:
         raise InvalidValueError("a study needs at least one algorithm, grid and reward")
+    if any(not values for values in spec.vary.values()):
+        raise InvalidValueError(f"each {setting('vary')} key needs at least one value")
     if spec.config is not None:
         read_preset(Path(spec.config))
+    check_settings(spec)
 
 
 def compare_study(
@@ -144,7 +151,7 @@ def report_study(folder: Path) -> StudyReport:
 def _report(study: Study, rows: list[list[str]], status: StudyStatus) -> StudyReport:
     return StudyReport(
         folder=study.folder,
-        columns=list(COLUMNS),
+        columns=columns(study.spec),
         rows=rows,
         failures=dict(sorted(study.failures.items())),
         files=result_paths(study),

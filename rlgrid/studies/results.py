@@ -1,6 +1,7 @@
 """A study's results: what each run reached (:func:`collect`), one summary row per combination
-(:func:`summary_rows`), and the files in the study folder (:func:`write_results`):
-``results.csv``, ``results.md``, ``learning_curves.png`` and ``time_to_solve.png``."""
+(:func:`summary_rows`: a column per varied ``[env]`` key after the algorithm, grid and reward),
+and the files in the study folder (:func:`write_results`): ``results.csv``, ``results.md``,
+``learning_curves.png`` and ``time_to_solve.png``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid import runs
-from rlgrid.studies.spec import Job, Study
+from rlgrid.studies.spec import Job, Study, StudySpec
 
 RESULTS_CSV = "results.csv"
 RESULTS_MD = "results.md"
@@ -21,8 +22,15 @@ SOLVE_CHART = "time_to_solve.png"
 RESULT_FILES = (RESULTS_MD, RESULTS_CSV, CURVES, SOLVE_CHART)
 """Every file :func:`write_results` writes into the study folder."""
 
-COLUMNS = ["algo", "grid", "reward", "runs", "success rate", "optimality ratio", "mean return",
-           "solved", "steps to solve", "seconds to solve"]  # fmt: skip
+KEY_COLUMNS = ["algo", "grid", "reward"]
+"""The columns that name a combination, before those of the varied ``[env]`` keys."""
+RESULT_COLUMNS = ["runs", "success rate", "optimality ratio", "mean return", "solved",
+                  "steps to solve", "seconds to solve"]  # fmt: skip
+
+
+def columns(spec: StudySpec) -> list[str]:
+    """The table's columns: what names a combination (each varied key too), then its results."""
+    return [*KEY_COLUMNS, *spec.vary, *RESULT_COLUMNS]
 
 
 @dataclass
@@ -85,10 +93,10 @@ def _median_spread(values: list[float], digits: int) -> str:
 
 
 def summary_rows(study: Study, results: list[RunResult]) -> list[list[str]]:
-    """One row of :data:`COLUMNS` per combination, in the spec's order."""
+    """One row of :func:`columns` per combination, in the spec's order."""
     rows = []
-    for algo, grid, reward in study.spec.combinations():
-        mine = [r for r in results if r.job.combination == (algo, grid, reward)]
+    for combination in study.spec.combinations():
+        mine = [r for r in results if r.job.combination == combination]
         finished = [r for r in mine if r.status == "completed"]
         solved = [r for r in finished if r.solved_steps is not None]
         failed = sum(r.status == "failed" for r in mine)
@@ -97,7 +105,8 @@ def summary_rows(study: Study, results: list[RunResult]) -> list[list[str]]:
         ratios = [r.optimality_ratio for r in finished if r.optimality_ratio is not None]
         returns = [r.mean_return for r in finished if r.mean_return is not None]
         rows.append([
-            algo, grid, reward, runs_text,
+            combination.algo, combination.grid, combination.reward,
+            *(value for _, value in combination.settings), runs_text,
             _median_spread(success, 3), _median_spread(ratios, 3), _median_spread(returns, 3),
             f"{len(solved)}/{len(mine)}",
             _median_spread([float(r.solved_steps) for r in solved], 0) if solved else "not solved",
@@ -108,7 +117,8 @@ def summary_rows(study: Study, results: list[RunResult]) -> list[list[str]]:
 
 def markdown(study: Study, rows: list[list[str]]) -> str:
     """``results.md``: the table, then the failed runs with their errors."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    header = columns(study.spec)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     if study.failures:
         lines += ["", "Failed runs:", ""]
@@ -121,11 +131,11 @@ def write_results(study: Study, results: list[RunResult]) -> list[list[str]]:
     rows = summary_rows(study, results)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(study.spec))
     writer.writerows(rows)
     runs.write_atomic(study.folder / RESULTS_CSV, buffer.getvalue())
     runs.write_atomic(study.folder / RESULTS_MD, markdown(study, rows))
-    from rlgrid.plots import study_curves, time_to_solve_chart
+    from rlgrid.studies.charts import study_curves, time_to_solve_chart
 
     study_curves(study, study.folder / CURVES)
     time_to_solve_chart(study, results, study.folder / SOLVE_CHART)

@@ -182,7 +182,7 @@ def test_ctrl_c_stops_the_study_and_keeps_every_run(tmp_path):
     assert json.loads((tmp_path / "s" / "study.json").read_text())["failures"] == {}
 
 
-def test_env_studies_take_no_grid_or_reward(tmp_path):
+def test_env_studies_take_no_grid(tmp_path):
     from typer.testing import CliRunner
 
     from rlgrid.cli.app import app
@@ -191,7 +191,7 @@ def test_env_studies_take_no_grid_or_reward(tmp_path):
         app, ["compare", "--env", "CartPole-v1", "--grid", "6x6", "--runs-dir", str(tmp_path)]
     )
     assert done.exit_code == 2
-    assert "--env studies other envs: drop --grid and --reward" in done.output
+    assert "--env studies other envs: drop --grid" in done.output
     unknown = CliRunner().invoke(
         app, ["compare", "--env", "NoSuchEnv-v0", "--runs-dir", str(tmp_path)]
     )

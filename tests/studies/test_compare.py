@@ -8,7 +8,7 @@ from rlgrid.errors import InvalidValueError
 from rlgrid.studies import compare as compare_module
 from rlgrid.studies.compare import StudyStatus, check_spec, compare_study, report_study
 from rlgrid.studies.execute import Outcome
-from rlgrid.studies.results import COLUMNS, RESULT_FILES
+from rlgrid.studies.results import RESULT_FILES, columns
 from rlgrid.studies.spec import StudySpec
 from tests.studies.conftest import fake_run, metrics
 
@@ -65,7 +65,7 @@ def test_a_study_runs_every_job_and_returns_its_table(tmp_path, workers):
     assert sorted(workers.ran) == sorted(job.name for job in SPEC.jobs())
     assert report.folder == folder
     assert report.status is StudyStatus.FINISHED
-    assert report.columns == COLUMNS
+    assert report.columns == columns(SPEC)
     both = ["2/2 done", "1.000 (1.000-1.000)", "1.000 (1.000-1.000)", "-", "2/2", "500 (500-500)",
             "1.0 (1.0-1.0)"]  # fmt: skip
     assert report.rows == [["a2c", "4x4", "sparse", *both], ["q-table", "4x4", "sparse", *both]]

@@ -3,10 +3,10 @@ import csv
 import pytest
 
 from rlgrid.studies.results import (
-    COLUMNS,
     RESULT_FILES,
     RunResult,
     collect,
+    columns,
     markdown,
     result_paths,
     summary_rows,
@@ -90,7 +90,8 @@ def test_markdown_lists_the_failed_runs(study):
     study.failures = {"b": "second", "a": "first"}
     lines = markdown(study, rows).splitlines()
     assert lines[:3] == [
-        "| " + " | ".join(COLUMNS) + " |",
+        "| algo | grid | reward | runs | success rate | optimality ratio | mean return | solved "
+        "| steps to solve | seconds to solve |",
         "|---|---|---|---|---|---|---|---|---|---|",
         "| a2c | 4x4 | sparse | 0/2 done | - | - | - | 0/2 | not solved | not solved |",
     ]
@@ -107,7 +108,34 @@ def test_write_results_writes_every_file(study):
         ["study.json", "runs", *RESULT_FILES]
     )
     with (study.folder / "results.csv").open() as file:
-        assert list(csv.reader(file)) == [COLUMNS, *rows]
+        assert list(csv.reader(file)) == [columns(study.spec), *rows]
     assert (study.folder / "results.md").read_text() == markdown(study, rows)
     for image in ("learning_curves.png", "time_to_solve.png"):
         assert (study.folder / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_column_per_varied_key_and_a_row_per_combination(tmp_path):
+    spec = StudySpec(["ppo"], ["env:rlgrid/Tangram-v0"], ["sparse", "area"], 2,
+                     vary={"curriculum": ["false", "true"]})  # fmt: skip
+    assert columns(spec) == [
+        "algo", "grid", "reward", "curriculum", "runs", "success rate", "optimality ratio",
+        "mean return", "solved", "steps to solve", "seconds to solve",
+    ]  # fmt: skip
+    study = Study.create_or_open(tmp_path, "s", spec)
+    for job in spec.jobs():
+        if job.settings == (("curriculum", "true"),):
+            fake_run(study.runs_dir / job.name, evaluation=metrics(0.5 + job.seed / 4, None, None))
+    rows = summary_rows(study, collect(study))
+    assert [row[:6] for row in rows] == [
+        ["ppo", "env:rlgrid/Tangram-v0", "sparse", "false", "0/2 done", "-"],
+        ["ppo", "env:rlgrid/Tangram-v0", "sparse", "true", "2/2 done", "0.625 (0.500-0.750)"],
+        ["ppo", "env:rlgrid/Tangram-v0", "area", "false", "0/2 done", "-"],
+        ["ppo", "env:rlgrid/Tangram-v0", "area", "true", "2/2 done", "0.625 (0.500-0.750)"],
+    ]
+    write_results(study, collect(study))
+    with (study.folder / "results.csv").open() as file:
+        assert list(csv.reader(file)) == [columns(spec), *rows]
+    lines = (study.folder / "results.md").read_text().splitlines()
+    assert lines[0].startswith("| algo | grid | reward | curriculum | runs |")
+    assert lines[1] == "|" + "---|" * 11
+    assert lines[3].startswith("| ppo | env:rlgrid/Tangram-v0 | sparse | true | 2/2 done |")
