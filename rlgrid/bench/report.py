@@ -11,33 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid import runs
-from rlgrid.bench import measures, solving
+from rlgrid.bench import measures, solving, tangram_part
+from rlgrid.bench.section import Section
 from rlgrid.bench.solving import SolveSummary
+from rlgrid.bench.tangram_part import TangramSetup
 from rlgrid.bench.targets import TARGET_COLUMNS, env_targets, preset_targets, solve_targets
 from rlgrid.envs.grid import GridSize
 
 Progress = Callable[[str], None]
 """Told what is being measured now (``reference, seed 0``), for a spinner."""
 
-PARTS = ("env", "solve", "presets")
+PARTS = ("env", "solve", "presets", "tangram")
 SOLVE_COLUMNS = ["combination", "solved", "steps", "train s", "process s"]
 TIMEOUT = 3600
 """Seconds each training process may take."""
-
-
-@dataclass(frozen=True)
-class Section:
-    """One table: a title, its column names and its rows of text (the first column a name)."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-
-    def markdown(self) -> str:
-        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
-        lines.append("|" + "---|" * len(self.columns))
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -67,9 +54,11 @@ def run_bench(
     out: Path,
     presets: list[Path] | None = None,
     progress: Progress | None = None,
+    tangram: TangramSetup | None = None,
 ) -> BenchReport:
-    """Measure ``parts`` (env, solve, presets), then write ``bench.json`` and ``bench.md`` to a
-    new numbered folder ``bench`` in ``out`` (made first, so a bad ``out`` fails at once)."""
+    """Measure ``parts`` (env, solve, presets, tangram: ``tangram`` says what, default
+    :class:`TangramSetup`), then write ``bench.json`` and ``bench.md`` to a new numbered folder
+    ``bench`` in ``out`` (made first, so a bad ``out`` fails at once)."""
     tell = progress or (lambda text: None)
     folder = runs.create_run(out, "bench", numbered=True)
     data: dict[str, Any] = {"grid": str(grid), "repeats": repeats}
@@ -93,21 +82,21 @@ def run_bench(
         )
         sections.append(solve_section(title, summaries))
         targets += solve_targets(summaries[0], summaries)
-        data["solve"] = [_summary_data(s) for s in summaries]
+        data["solve"] = [s.data() for s in summaries]
 
     if "presets" in parts:
-        summaries = []
         tell("timing presets")
-        for preset in presets or []:
-            summary = SolveSummary(f"preset {preset.name}")
-            for seed in range(seeds):
-                tell(f"{summary.label}, seed {seed}")
-                summary.results.append(solving.preset_solve(preset, seed, TIMEOUT))
-            summaries.append(summary)
+        summaries = solving.time_presets(presets or [], seeds, TIMEOUT, tell)
         title = f"presets as whole processes (median, min-max over {seeds} seeds)"
         sections.append(solve_section(title, summaries))
         targets += preset_targets(summaries)
-        data["presets"] = [_summary_data(s) for s in summaries]
+        data["presets"] = [s.data() for s in summaries]
+
+    if "tangram" in parts:
+        part = tangram_part.measure(tangram or TangramSetup(), seeds, TIMEOUT, tell)
+        sections += part.sections
+        targets += part.targets
+        data["tangram"] = part.data
 
     if targets:
         sections.append(Section("targets", TARGET_COLUMNS, targets))
@@ -194,7 +183,3 @@ def time_solving(
 
 def solve_section(title: str, summaries: list[SolveSummary]) -> Section:
     return Section(title, SOLVE_COLUMNS, [list(s.row().values()) for s in summaries])
-
-
-def _summary_data(summary: SolveSummary) -> dict[str, Any]:
-    return {"label": summary.label, "runs": [r.__dict__ for r in summary.results]}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ class SolveResult:
     solved_at: int | None
     train_seconds: float
     process_seconds: float
+    episodes: int | None = None
+    """Episodes trained until solved, where the run's folder says (the presets)."""
 
 
 @dataclass
@@ -66,6 +69,10 @@ class SolveSummary:
             statistics.median(r.train_seconds for r in solved),
             statistics.median(r.process_seconds for r in solved),
         )
+
+    def data(self) -> dict[str, Any]:
+        """The summary as ``bench.json`` records it: its label and every run."""
+        return {"label": self.label, "runs": [r.__dict__ for r in self.results]}
 
 
 def finished_run(run: Path) -> tuple[int | None, float]:
@@ -129,7 +136,24 @@ def preset_solve(preset: Path, seed: int, timeout: float) -> SolveResult:
         if done.returncode != 0:
             raise _failed(label, done)
         steps, train_seconds = finished_run(Path(folder) / "bench")
-    return SolveResult(label, seed, steps, train_seconds, seconds)
+        manifest = runs.read_json(Path(folder) / "bench" / runs.MANIFEST)
+    episodes = manifest.get("episodes") if steps is not None else None
+    return SolveResult(label, seed, steps, train_seconds, seconds, episodes)
+
+
+def time_presets(
+    presets: list[Path], seeds: int, timeout: float, tell: Callable[[str], None]
+) -> list[SolveSummary]:
+    """Each preset trained as a whole process with seeds 0 to ``seeds`` - 1, one summary a
+    preset; ``tell`` hears which run starts."""
+    summaries = []
+    for preset in presets:
+        summary = SolveSummary(f"preset {preset.name}")
+        for seed in range(seeds):
+            tell(f"{summary.label}, seed {seed}")
+            summary.results.append(preset_solve(preset, seed, timeout))
+        summaries.append(summary)
+    return summaries
 
 
 def reference_solve(grid: GridSize, seed: int, budget: int, timeout: float) -> SolveResult:

@@ -3,6 +3,8 @@ target (what, measured, wanted, met), for the targets table."""
 
 from __future__ import annotations
 
+import statistics
+
 from rlgrid.bench.measures import Measure
 from rlgrid.bench.solving import SolveSummary
 
@@ -87,4 +89,57 @@ def preset_targets(summaries: list[SolveSummary]) -> list[list[str]]:
         wanted = "solved" if limit is None else f"solved, <= {limit} s"
         ok = process is not None and (limit is None or process <= limit)
         rows.append([f"{what}, whole process", measured, wanted, _met(ok)])
+    return rows
+
+
+TANGRAM_PRESETS = {
+    "maskable_ppo_tangram_square.toml": "maskable-ppo",
+    "qtable_tangram_square.toml": "q-table",
+}
+"""The tangram square's presets and the algorithm each names."""
+SOLVER_LIMIT = 0.1
+"""Seconds the solver may take on a generated silhouette (median): "well under a second"."""
+SQUARE_LIMIT = 120
+"""Seconds a whole training process may take to solve the square."""
+GENERALISATION = 0.9
+"""Greedy success wanted on unseen generated silhouettes."""
+
+
+def tangram_targets(
+    count_median: float,
+    total_median: float,
+    presets: list[SolveSummary],
+    generalisation: tuple[float, int] | None = None,
+) -> list[list[str]]:
+    """The solver's median seconds (counting alone, and with a fresh canvas: the target is
+    checked on the latter); each square preset solved by every seed (its evaluation: 100
+    greedy episodes all fill the square) and by every seed within :data:`SQUARE_LIMIT`; and,
+    where a run was evaluated, its success rate over that many generated silhouettes."""
+    rows = [
+        ["tangram solver counts every assembly of a generated silhouette, cold (median)",
+         f"{1000 * count_median:.2f} ms ({1000 * total_median:.2f} ms with a fresh canvas)",
+         f"< {1000 * SOLVER_LIMIT:.0f} ms", _met(total_median < SOLVER_LIMIT)],
+    ]  # fmt: skip
+    for summary in presets:
+        name = summary.label.removeprefix("preset ")
+        what = f"tangram square, {TANGRAM_PRESETS.get(name, name)}"
+        solved = summary.solved()
+        every = len(solved) == len(summary.results) > 0
+        rows.append([f"{what}: greedy success 100% over 100 episodes",
+                     f"{len(solved)}/{len(summary.results)} seeds", "every seed",
+                     _met(every)])  # fmt: skip
+        seconds = [r.process_seconds for r in solved]
+        measured = (
+            f"max {max(seconds):.1f} s (median {statistics.median(seconds):.1f} s)"
+            if seconds
+            else "not solved"
+        )
+        rows.append([f"{what}: trained, whole process", measured,
+                     f"every seed <= {SQUARE_LIMIT} s",
+                     _met(every and max(seconds) <= SQUARE_LIMIT)])  # fmt: skip
+    if generalisation is not None:
+        rate, episodes = generalisation
+        rows.append([f"tangram generalisation: greedy success on {episodes} unseen generated "
+                     "silhouettes", f"{100 * rate:.1f}%", f">= {100 * GENERALISATION:.0f}%",
+                     _met(rate >= GENERALISATION)])  # fmt: skip
     return rows

@@ -27,6 +27,10 @@ SHELF_PRESETS = (
     "configs/a2c_aisles_32x32.toml",
     "configs/a2c_aisles_64x64.toml",
 )
+TANGRAM_PRESETS = (
+    "configs/maskable_ppo_tangram_square.toml",
+    "configs/qtable_tangram_square.toml",
+)
 
 
 def bench(
@@ -47,7 +51,8 @@ def bench(
     only: Annotated[
         str | None,
         typer.Option(
-            help="Run one part only: env, solve, or presets (the shelf presets, or --preset).",
+            help="Run one part only: env, solve, presets (the shelf presets, or --preset), or "
+            "tangram (solver, agents, the square's presets).",
             show_default=False,
         ),
     ] = None,
@@ -55,26 +60,60 @@ def bench(
         str,
         typer.Option(help="Presets to time as whole training processes, comma-separated."),
     ] = ",".join(SHELF_PRESETS),
+    tangram_silhouettes: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Tangram: generated silhouettes to solve.")
+    ] = 200,
+    tangram_episodes: Annotated[
+        int,
+        typer.Option(
+            min=1, metavar="N", help="Tangram: generated silhouettes the agents play, one each."
+        ),
+    ] = 500,
+    tangram_run: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="RUN",
+            help="Tangram: also play this trained run on the generated silhouettes "
+            "(the generalisation target).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path, typer.Option(metavar="DIR", help="Where bench.json and bench.md go (a new folder).")
     ] = Path("runs"),
 ) -> None:
     """Measure env throughput (seed env, rlgrid env, batched env at N = 1 to 16384, SB3 A2C
     training) and time to solve (steps, training and whole-process seconds, medians over seeds)
-    against SB3 A2C on the seed env, measured in the same run. Prints tables and writes
-    bench.json and bench.md.
+    against SB3 A2C on the seed env, measured in the same run; or, with --only tangram, the
+    tangram's solver, a random masked agent against the oracle, and the square's presets.
+    Prints tables and writes bench.json and bench.md.
 
     Example: rlgrid bench --only env
     """
     from rlgrid.bench.report import PARTS, run_bench
+    from rlgrid.bench.tangram_part import TangramSetup
     from rlgrid.envs.grid import GridSize, parse_grid
 
     if only is not None and only not in PARTS:
-        raise typer.BadParameter("choose env, solve or presets", param_hint="--only")
+        raise typer.BadParameter("choose env, solve, presets or tangram", param_hint="--only")
     presets = [Path(text) for text in _list(preset)] if only == "presets" else []
     for path in presets:
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file", param_hint="--preset")
+    if tangram_run is not None and only != "tangram":
+        raise typer.BadParameter("goes with --only tangram", param_hint="--tangram-run")
+    tangram = None
+    if only == "tangram":
+        tangram_presets = [Path(text) for text in TANGRAM_PRESETS]
+        for path in tangram_presets:
+            if not path.is_file():
+                raise typer.BadParameter(
+                    f"{path} is not a file: run the tangram part from rlgrid's repository",
+                    param_hint="--only",
+                )
+        tangram = TangramSetup(
+            tangram_presets, tangram_silhouettes, tangram_episodes, run=tangram_run
+        )
     screen = console(width=120)
     with screen.status("starting") as status:
         report = run_bench(
@@ -90,6 +129,7 @@ def bench(
             out=out,
             presets=presets,
             progress=status.update,
+            tangram=tangram,
         )
     _print_report(screen, report)
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +14,7 @@ from tests.conftest import REPO
 def test_bench_rejects_unknown_parts():
     result = CliRunner().invoke(app, ["bench", "--only", "everything"])
     assert result.exit_code == 2
-    assert "choose env, solve or presets" in result.stderr
+    assert "choose env, solve, presets or tangram" in result.stderr
 
 
 def test_bench_refuses_a_missing_preset(tmp_path):
@@ -65,6 +66,34 @@ def test_bench_times_the_presets_asked_for(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["bench", "--only", "presets", "--preset", str(preset)])
     assert result.exit_code == 0, result.output
     assert calls[0]["parts"] == {"presets"} and calls[0]["presets"] == [preset]
+
+
+def test_bench_measures_the_tangram_with_its_presets(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        report,
+        "run_bench",
+        lambda **options: calls.append(options) or BenchReport(tmp_path, [], {}),
+    )
+    monkeypatch.chdir(REPO)  # the presets are named from the repository
+    args = ["--tangram-silhouettes", "7", "--tangram-episodes", "9", "--tangram-run", "runs/x"]
+    result = CliRunner().invoke(app, ["bench", "--only", "tangram", *args])
+    assert result.exit_code == 0, result.output
+    [options] = calls
+    setup = options["tangram"]
+    assert options["parts"] == {"tangram"} and options["presets"] == []
+    assert [path.name for path in setup.presets] == [
+        "maskable_ppo_tangram_square.toml", "qtable_tangram_square.toml"]  # fmt: skip
+    assert (setup.silhouettes, setup.episodes, setup.run) == (7, 9, Path("runs/x"))
+
+
+def test_bench_tangram_needs_the_repository_and_its_run_needs_the_part(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["bench", "--only", "tangram"])
+    assert result.exit_code == 2
+    assert "run the tangram part from rlgrid's repository" in result.stderr
+    result = CliRunner().invoke(app, ["bench", "--tangram-run", "runs/x"])
+    assert result.exit_code == 2 and "goes with --only tangram" in result.stderr
 
 
 @pytest.mark.slow

@@ -53,6 +53,7 @@ def test_preset_solve_reads_the_final_judgement():
     result = solving.preset_solve(REPO / "configs" / "qtable_4x5.toml", 0, 300)
     assert result.label == "preset qtable_4x5.toml"
     assert result.solved_at is not None and result.solved_at > 1000  # the whole budget of steps
+    assert result.episodes is not None and result.episodes > 100  # as its manifest counts them
     assert result.process_seconds > result.train_seconds > 0
 
 
@@ -62,6 +63,27 @@ def test_reference_solve_runs_the_seed_reference_module():
     assert result.label == "reference: SB3 A2C defaults, seed env + time limit, 3x3"
     assert result.solved_at is None or result.solved_at % 2000 == 0  # judged every 2,000 steps
     assert result.process_seconds > result.train_seconds > 0
+
+
+def test_time_presets_runs_each_preset_with_each_seed(monkeypatch):
+    asked = []
+
+    def preset_solve(preset, seed, timeout):
+        asked.append((preset.name, seed, timeout))
+        return SolveResult(f"preset {preset.name}", seed, 100, 1.0, 2.0, 10)
+
+    monkeypatch.setattr(solving, "preset_solve", preset_solve)
+    told = []
+    summaries = solving.time_presets([REPO / "a.toml", REPO / "b.toml"], 2, 60, told.append)
+    assert [s.label for s in summaries] == ["preset a.toml", "preset b.toml"]
+    assert asked == [("a.toml", 0, 60), ("a.toml", 1, 60), ("b.toml", 0, 60), ("b.toml", 1, 60)]
+    assert told == ["preset a.toml, seed 0", "preset a.toml, seed 1", "preset b.toml, seed 0",
+                    "preset b.toml, seed 1"]  # fmt: skip
+    assert summaries[0].data() == {
+        "label": "preset a.toml",
+        "runs": [{"label": "preset a.toml", "seed": s, "solved_at": 100, "train_seconds": 1.0,
+                  "process_seconds": 2.0, "episodes": 10} for s in (0, 1)],
+    }  # fmt: skip
 
 
 def test_a_failed_training_process_is_one_line():

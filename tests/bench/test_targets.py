@@ -1,6 +1,6 @@
 from rlgrid.bench.measures import Measure
 from rlgrid.bench.solving import SolveResult, SolveSummary
-from rlgrid.bench.targets import env_targets, preset_targets, solve_targets
+from rlgrid.bench.targets import env_targets, preset_targets, solve_targets, tangram_targets
 
 
 def summary(label, *runs):
@@ -53,3 +53,32 @@ def test_preset_targets_need_most_seeds_solved_in_time():
         ["a2c, 64x64 aisles, random start, solved, whole process", "90.0 s",
          "solved, <= 1200 s", "yes"],
     ]  # fmt: skip
+
+
+def test_tangram_targets_the_solver_every_seed_of_each_preset_and_a_run():
+    rows = tangram_targets(0.0005, 0.009, [
+        summary("preset maskable_ppo_tangram_square.toml", (20000, 20.0, 30.0),
+                (30000, 30.0, 40.0), (25000, 25.0, 35.0)),
+        summary("preset qtable_tangram_square.toml", (5000, 2.0, 4.0), (None, 9.0, 10.0)),
+    ], (0.872, 500))  # fmt: skip
+    assert rows == [
+        ["tangram solver counts every assembly of a generated silhouette, cold (median)",
+         "0.50 ms (9.00 ms with a fresh canvas)", "< 100 ms", "yes"],
+        ["tangram square, maskable-ppo: greedy success 100% over 100 episodes", "3/3 seeds",
+         "every seed", "yes"],
+        ["tangram square, maskable-ppo: trained, whole process", "max 40.0 s (median 35.0 s)",
+         "every seed <= 120 s", "yes"],
+        ["tangram square, q-table: greedy success 100% over 100 episodes", "1/2 seeds",
+         "every seed", "no"],
+        ["tangram square, q-table: trained, whole process", "max 4.0 s (median 4.0 s)",
+         "every seed <= 120 s", "no"],
+        ["tangram generalisation: greedy success on 500 unseen generated silhouettes",
+         "87.2%", ">= 90%", "no"],
+    ]  # fmt: skip
+
+
+def test_tangram_targets_a_slow_solver_and_a_slow_preset():
+    rows = tangram_targets(0.05, 0.2, [summary("preset mine.toml", (900, 100.0, 130.0))])
+    assert rows[0][1:] == ["50.00 ms (200.00 ms with a fresh canvas)", "< 100 ms", "no"]
+    assert rows[2] == ["tangram square, mine.toml: trained, whole process",
+                       "max 130.0 s (median 130.0 s)", "every seed <= 120 s", "no"]  # fmt: skip
