@@ -113,7 +113,8 @@ ObsOption = Annotated[
         metavar="KIND",
         help="What the agent observes. Warehouse: coords, scaled, offset or onehot, and the map "
         "parts window or planes joined with + (e.g. offset+window); default coords for q-table, "
-        "offset otherwise. Minigrid: image (default), full, flat or raw.",
+        "offset otherwise. Minigrid: image (default), full, flat or raw. Tangram: window "
+        "(default), canvas or state (q-table).",
         show_default=False,
     ),
 ]

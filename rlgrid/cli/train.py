@@ -64,8 +64,9 @@ def train(
         str | None,
         typer.Option(
             metavar="KIND[+KIND]",
-            help="sparse, proximity, exploration, direction or potential, combinable with + "
-            "(default sparse for q-table, potential otherwise).",
+            help="Warehouse: sparse, proximity, exploration, direction or potential, combinable "
+            "with + (default sparse for q-table, potential otherwise). Tangram: sparse (default), "
+            "area or solvable.",
         ),
     ] = None,
     episodes: Annotated[
