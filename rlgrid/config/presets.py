@@ -151,6 +151,7 @@ def _paths_beside(data: dict[str, Any], folder: Path, keys: set[str] | None = No
     if not isinstance(env, dict):
         return
     family = family_for(str(env.get("id", DEFAULT_ENV_ID)))
+    folder = folder.absolute()  # a preset named by a relative path: the run must not depend on it
     for key, value in env.items():
         if (keys is None or key in keys) and isinstance(value, str):
             env[key] = family.paths_beside(key, value, folder)

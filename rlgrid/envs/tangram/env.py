@@ -100,6 +100,11 @@ class TangramEnv(gym.Env[Any, np.int64]):
         obs = obs or ("window" if actions == "gap" else "canvas")
         states = None
         if obs == "state":
+            if preplaced:
+                raise InvalidValueError(
+                    "obs state numbers the boards reached from an empty silhouette: it does not "
+                    "go with preplaced pieces or the curriculum"
+                )
             if self.set.fixed is None:
                 raise InvalidValueError(
                     "obs state numbers the boards of a fixed set of silhouettes; "

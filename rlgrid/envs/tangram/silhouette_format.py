@@ -31,6 +31,8 @@ CELLS: dict[str, int] = {".": 0, " ": 0, "#": 15} | {
 }
 """Each character of the text format and its triangles as bits ``N=1, E=2, S=4, W=8``."""
 COMMENT = ";"
+MAX_BYTES = 64 * 1024
+"""The largest silhouette file read (a figure of 64 triangles takes a few hundred bytes)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,11 @@ def load(path: Path | str) -> Silhouette:
     """The silhouette in a text file, named after the file (``figures/cat.txt``: ``cat``)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no cell
+        with path.open("rb") as file:  # a bounded read: /dev/zero or a huge file is refused
+            raw = file.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise MapError(f"silhouette file {path} is over {MAX_BYTES:,} bytes: not a silhouette")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is no cell
     except FileNotFoundError:
         raise MapError(f"silhouette file {path} does not exist") from None
     except IsADirectoryError:

@@ -117,15 +117,20 @@ def parse_set(spec: str, seed: int = 0, base: Path | None = None) -> SilhouetteS
         return SilhouetteSet(None, GENERATED_SIZE, GENERATED_SIZE)
     if spec.startswith("random:"):
         count = spec.removeprefix("random:")
-        if not count.isdigit() or int(count) < 1:
+        if not count.isdigit() or not 1 <= int(count) <= MAX_GENERATED:
             raise InvalidValueError(
-                f"silhouettes {spec!r}: random:N needs a whole number of silhouettes N >= 1"
+                f"silhouettes {spec!r}: random:N needs a whole number of silhouettes N from 1 "
+                f"to {MAX_GENERATED:,} (random: a new one every episode)"
             )
         figures = _generated(int(count), seed)
         return SilhouetteSet(figures, GENERATED_SIZE, GENERATED_SIZE)
     if spec == "classics":
         return SilhouetteSet.of(_classics())
     return SilhouetteSet.of([_one(part.strip(), base) for part in spec.split(",")])
+
+
+MAX_GENERATED = 10_000
+"""The most silhouettes a random:N set holds (made and kept in memory at once; about 1.5 s)."""
 
 
 @lru_cache(maxsize=8)

@@ -71,7 +71,10 @@ def oracle_fills(target: CheckSubject) -> tuple[str, str]:
             env.reset(seed=target.seed + episode, options=options)
             total, done, info = 0.0, False, {}
             while not done:
-                _, reward, done, _, info = env.step(env.oracle_action())
+                action = env.oracle_action()
+                if action is None:
+                    return FAIL, f"{env.silhouette.name} has no assembly for the oracle to play"
+                _, reward, done, _, info = env.step(action)
                 total += reward
             if not info.get("is_success") or total < 1.0:
                 return FAIL, f"the oracle's assembly of {env.silhouette.name} did not fill it"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import gymnasium as gym
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from rlgrid.envs import wrappers
 from rlgrid.envs.registration import TANGRAM_ID
@@ -62,6 +62,15 @@ class TangramSettings(EnvSettings):
 
         parse_set(value, 0)  # one line naming the file, row and column where it is malformed
         return value
+
+    @model_validator(mode="after")
+    def _state_from_empty(self) -> TangramSettings:
+        if self.obs == "state" and (self.preplaced or self.curriculum):
+            raise ValueError(
+                "obs state numbers the boards reached from an empty silhouette: it does not go "
+                "with preplaced pieces or the curriculum"
+            )
+        return self
 
     def label(self) -> str:
         return f"tangram {self.silhouettes}"
@@ -153,10 +162,17 @@ class TangramFamily(Family):
     def policy_fits(self, trained: TangramSettings, other: TangramSettings, tabular: bool) -> None:
         """The window observation reads any canvas; canvas observations need the same canvas;
         a q-table's rows are the boards of the silhouettes it learned."""
-        mine, asked = self.make(trained).observation_space, self.make(other).observation_space
-        if tabular and trained.silhouettes != other.silhouettes:
+        mine_env, asked_env = self.make(trained), self.make(other)
+        mine, asked = mine_env.observation_space, asked_env.observation_space
+        if mine_env.action_space != asked_env.action_space:
             raise InvalidValueError(
-                f"a q-table has one row per board of {trained.silhouettes}; it cannot play "
+                f"this run acts anywhere on a {mine_env.unwrapped.canvas.rows}-cell canvas; "
+                f"{other.silhouettes} needs another one; train with {setting('env.actions')} gap "
+                "for a policy that works on any canvas"
+            )
+        if (tabular or trained.obs == "state") and trained.silhouettes != other.silhouettes:
+            raise InvalidValueError(
+                f"obs state numbers the boards of {trained.silhouettes}; it cannot play "
                 f"{other.silhouettes}"
             )
         if mine != asked:

@@ -286,3 +286,15 @@ def test_the_setting_makes_generated_sets_and_fresh_silhouettes():
 def test_an_unknown_setting_is_one_line_with_the_choices(spec, expected):
     with pytest.raises(RlgridError, match=expected):
         parse_set(spec)
+
+
+def test_huge_files_and_sets_are_refused(tmp_path):
+    from rlgrid.envs.tangram.silhouette_format import MAX_BYTES, load
+    from rlgrid.envs.tangram.silhouettes import MAX_GENERATED, parse_set
+
+    big = tmp_path / "big.txt"
+    big.write_text("#" * (MAX_BYTES + 1))
+    with pytest.raises(MapError, match="over"):
+        load(big)
+    with pytest.raises(InvalidValueError, match="from 1 to"):
+        parse_set(f"random:{MAX_GENERATED + 1}")

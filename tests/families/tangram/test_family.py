@@ -63,7 +63,7 @@ def test_window_policies_read_any_canvas_canvas_policies_only_their_own():
         FAMILY.policy_fits(
             TangramSettings(obs="canvas"), TangramSettings(obs="canvas", silhouettes="cat"), False
         )
-    with pytest.raises(InvalidValueError, match="q-table"):
+    with pytest.raises(InvalidValueError, match="numbers the boards"):
         FAMILY.policy_fits(
             TangramSettings(obs="state"), TangramSettings(obs="state", silhouettes="cat"), True
         )
@@ -107,3 +107,31 @@ def test_action_names_say_the_piece_and_where_it_goes():
     assert names(0) == "large triangle 1/4 at the gap"
     anywhere = FAMILY.action_namer(TangramSettings(actions="anywhere"))
     assert anywhere(16 + 5) == "large triangle 2/4 at row 1 col 1"  # shape 1, cell 5 of 4x4
+
+
+def test_state_observations_start_from_an_empty_silhouette():
+    with pytest.raises(ValueError, match="does not go with preplaced pieces"):
+        TangramSettings(obs="state", curriculum=True)
+    with pytest.raises(ValueError, match="does not go with preplaced pieces"):
+        TangramSettings(obs="state", preplaced=2)
+
+
+def test_anywhere_policies_play_only_their_own_canvas():
+    with pytest.raises(InvalidValueError, match="acts anywhere"):
+        FAMILY.policy_fits(
+            TangramSettings(actions="anywhere"),
+            TangramSettings(actions="anywhere", silhouettes="swan"),
+            False,
+        )
+
+
+def test_relative_silhouette_files_in_a_preset_become_absolute(tmp_path, monkeypatch):
+    (tmp_path / "shapes").mkdir()
+    (tmp_path / "shapes" / "b.txt").write_text("####\n####\n####\n####\n")
+    (tmp_path / "presets").mkdir()
+    (tmp_path / "presets" / "p.toml").write_text(
+        'algo = "maskable-ppo"\n[env]\nid = "rlgrid/Tangram-v0"\nsilhouettes = "../shapes/b.txt"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    config = build_config(Path("presets/p.toml"), {}, {})
+    assert Path(config.env.silhouettes).is_absolute()
