@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rlgrid.cli.options import (
+    RUN_HELP,
     EnvKwargsOption,
     EnvOption,
     GridOption,
@@ -17,15 +18,23 @@ from rlgrid.cli.options import (
     LayoutsOption,
     MapOption,
     TrustEnvModuleOption,
+    chosen_run,
     env_extras,
     floor_options,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rlgrid.evaluation import EvalResult
 
 
 def eval_run(
     run: Annotated[
         Path | None,
-        typer.Argument(help="A run folder, or a model file inside one (optional with --oracle)."),
+        typer.Argument(
+            help="A run folder, or a model file inside one (optional with --oracle); " + RUN_HELP
+        ),
     ] = None,
     episodes: Annotated[
         int | None,
@@ -87,6 +96,8 @@ def eval_run(
         raise typer.BadParameter(
             "a run brings its own starts: drop it", param_hint="--random-start"
         )
+    if run is not None:
+        run = chosen_run(run)
     report = evaluate_run(
         run,
         floor,
@@ -114,3 +125,27 @@ def eval_run(
         console.print(evaluation_table(others[first], first=first, **{n: others[n] for n in rest}))
     else:
         console.print(evaluation_table(report.agent, **others))
+        extras = env_extras(env_kwargs, None)
+        judge_and_say(console, run, floor, extras, trust_env_module, report.agent)
+
+
+def judge_and_say(
+    out: Console,
+    run: Path,
+    floor: dict[str, Any],
+    extras: dict[str, Any],
+    trust_env_module: bool,
+    result: EvalResult,
+) -> None:
+    """The verdict on the agent's result, judged by the run's env family with the run's settings
+    on the floor (or ``[env]`` settings) it was evaluated on."""
+    from rlgrid import runs
+    from rlgrid.cli.report import print_verdict
+    from rlgrid.training import load_run_config
+    from rlgrid.training.assess import on_floor
+
+    folder, _ = runs.find_run(run)
+    config = load_run_config(folder, trust_env_module=trust_env_module)
+    config = on_floor(config, {**floor, **(extras["env.kwargs"] or {})})
+    judgement = config.family.judge(config.env, result, config.eval)
+    print_verdict(out, config, result, judgement.solved, folder)

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperOption
 
 from rlgrid.envs.grid import MAX_SIDE, GridSize, parse_grid
 from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.errors import InvalidValueError
+
+
+def _no_flag_type(display_type_rich: Callable[..., str | None]) -> Callable[..., str | None]:
+    """typer's rich help writes a flag's type (``<bool>``) where its plain help, rightly, writes
+    none: a flag takes no value. Patched once here, for every command and ``--help`` itself."""
+
+    @functools.wraps(display_type_rich)
+    def shown(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else display_type_rich(self, ctx)
+
+    return shown
+
+
+if not hasattr(TyperOption.display_type_rich, "__wrapped__"):  # once, however often imported
+    TyperOption.display_type_rich = _no_flag_type(TyperOption.display_type_rich)
 
 
 class TargetPlacement(str, Enum):
@@ -199,3 +217,20 @@ TrustEnvModuleOption = Annotated[
     ),
 ]
 """``rlgrid eval``, ``rlgrid render`` and ``rlgrid train --resume``."""
+
+
+RUNS_DIR = Path("runs")
+RUN_HELP = "latest names the newest run in runs/ (latest:PREFIX, the newest named PREFIX...)."
+
+
+def chosen_run(run: Path, runs_dir: Path = RUNS_DIR) -> Path:
+    """The run a RUN argument names (:func:`rlgrid.runs.folder.resolve_run`: ``latest`` is the
+    newest run in ``runs_dir``); where ``latest`` picked one, a line on stderr says which."""
+    from rlgrid.cli.output import console
+    from rlgrid.runs.folder import resolve_run
+
+    found = resolve_run(run, runs_dir)
+    if found != run:
+        note = f"{run}: {found}"
+        console(stderr=True).print(note, soft_wrap=True, highlight=False, markup=False, emoji=False)
+    return found

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rlgrid.cli.options import (
+    RUN_HELP,
     EnvKwargsOption,
     EnvOption,
     GridOption,
@@ -17,6 +18,7 @@ from rlgrid.cli.options import (
     MapOption,
     TrustEnvModuleOption,
     WrapperOption,
+    chosen_run,
     env_extras,
     floor_options,
 )
@@ -29,7 +31,8 @@ def render(
     run: Annotated[
         Path | None,
         typer.Argument(
-            help="A run folder (or a model file in one); without it a random agent acts."
+            help="A run folder (or a model file in one); without it a random agent acts. "
+            + RUN_HELP
         ),
     ] = None,
     human: Annotated[bool, typer.Option("--human", help="Watch in a pygame window.")] = False,
@@ -89,6 +92,8 @@ def render(
     if target is not None and policy_map is None:
         raise typer.BadParameter("--target goes with --policy-map", param_hint="--target")
     mode = chosen[0]
+    if run is not None:
+        run = chosen_run(run)
     output = record if mode is Mode.record else None
     if mode is Mode.policy_map and policy_map != "-":
         output = Path(policy_map)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rlgrid.cli.output import console
+from rlgrid.config import TrainConfig
 from rlgrid.evaluation import EvalResult
 from rlgrid.interrupts import say
-from rlgrid.training import Outcome
+from rlgrid.training import Outcome, load_run_config
 
 
 def _percent(value: float | None) -> str:
@@ -50,6 +56,33 @@ def evaluation_table(result: EvalResult, first: str = "agent", **others: EvalRes
     return table
 
 
+def taken(run: Path) -> str:
+    """`` (runs/x holds an earlier run)`` where ``run`` is ``runs/x-2`` because ``runs/x`` was
+    taken: the user who asked for ``x`` should not evaluate the older run by mistake."""
+    match = re.fullmatch(r"(.+)-\d+", run.name)
+    if match is None or not (run.parent / match[1]).is_dir():
+        return ""
+    return f" ({run.parent / match[1]} holds an earlier run)"
+
+
+STYLES = {"solved": "bold green", "not solved": "bold yellow", "no verdict": "bold"}
+"""How the verdict's first words are shown."""
+
+
+def print_verdict(
+    out: Console, config: TrainConfig, result: EvalResult, solved: bool, run: Path | None
+) -> None:
+    """The verdict (:mod:`rlgrid.cli.verdict`), wrapped to the terminal, at most 80 columns."""
+    from rlgrid.cli.verdict import verdict
+
+    for number, line in enumerate(verdict(config, result, solved, run, out.width)):
+        text = Text(line)
+        if number == 0:
+            status = line.removeprefix("verdict: ").partition(" —")[0]
+            text.stylize(STYLES.get(status, ""), 0, len("verdict: ") + len(status))
+        out.print(text, soft_wrap=True, highlight=False)
+
+
 def print_outcome(outcome: Outcome) -> None:
     out = console()
     unit = f"{outcome.episodes:,} episodes ({outcome.timesteps:,} steps)"
@@ -67,4 +100,8 @@ def print_outcome(outcome: Outcome) -> None:
         judged = {True: "solved", False: "not solved", None: ""}[outcome.solved]
         out.print(f"greedy evaluation{f' ({judged})' if judged else ''}:")
         out.print(evaluation_table(outcome.evaluation))
-    out.print(f"results: {outcome.run}", soft_wrap=True)
+    results = f"results: {outcome.run}{taken(outcome.run)}"
+    out.print(results, soft_wrap=True, markup=False, emoji=False)
+    if outcome.evaluation is not None and outcome.solved is not None:
+        config = load_run_config(outcome.run, trust_env_module=True)  # it trained here just now
+        print_verdict(out, config, outcome.evaluation, outcome.solved, outcome.run)

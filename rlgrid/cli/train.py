@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,6 +23,7 @@ from rlgrid.cli.options import (
     TargetsOption,
     TrustEnvModuleOption,
     WrapperOption,
+    chosen_run,
     env_extras,
     warehouse_options,
 )
@@ -130,7 +131,11 @@ def train(
     ),
     resume: Annotated[
         Path | None,
-        typer.Option(metavar="RUN", help="Continue an interrupted run where it stopped."),
+        typer.Option(
+            metavar="RUN",
+            help="Continue an interrupted run where it stopped; latest names the newest run in "
+            "--runs-dir (latest:PREFIX, the newest named PREFIX...).",
+        ),
     ] = None,
     threads: Annotated[
         int | None,
@@ -153,7 +158,7 @@ def train(
     from rlgrid import training
     from rlgrid.cli.progress import RichReporter
     from rlgrid.cli.report import print_outcome
-    from rlgrid.config import build_config, parse_hp
+    from rlgrid.config import build_config
 
     command = typed_command()
     if resume is not None:
@@ -178,40 +183,82 @@ def train(
                 param_hint="--resume",
             )
         outcome = training.resume(
-            resume,
+            chosen_run(resume, runs_dir),
             command,
             RichReporter(),
             thread_count=threads,
             trust_env_module=trust_env_module,
         )
     else:
-        hyper = parse_hp(hp or [])
-        if n_envs is not None:
-            hyper["n_envs"] = n_envs
-        if device is not None:
-            hyper["device"] = device.value
-        flags = {
-            "algo": algo if algo is not None or config is not None else "q-table",
-            "seed": seed,
-            "episodes": episodes,
-            "timesteps": timesteps,
-            "save_freq": save_freq,
-            "until_solved": until_solved or None,
-            "threads": threads,
-            "env.id": env,
-            "env.obs": obs,
-            "env.window": window,
-            "env.reward": reward,
-            **env_extras(env_kwargs, wrapper),
-            **{
-                f"env.{key}": value
-                for key, value in warehouse_options(
-                    grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
-                ).items()
-            },
-        }
-        settings = build_config(config, flags, hyper)
+        preset, flags, hyper = train_settings(
+            algo=algo, env=env, env_kwargs=env_kwargs, wrapper=wrapper, grid=grid,
+            targets=targets, random_start=random_start, max_steps=max_steps, map_file=map_file,
+            layout=layout, layout_seed=layout_seed, layouts=layouts, obs=obs, window=window,
+            reward=reward, episodes=episodes, timesteps=timesteps, seed=seed, n_envs=n_envs,
+            device=device, save_freq=save_freq, until_solved=until_solved, config=config, hp=hp,
+        )  # fmt: skip
+        flags["threads"] = threads
+        settings = build_config(preset, flags, hyper)
         outcome = training.start(settings, runs_dir, name, command, RichReporter())
     print_outcome(outcome)
     if outcome.status == "interrupted":
         raise typer.Exit(130)
+
+
+def train_settings(
+    *,
+    algo: str | None,
+    env: str | None,
+    env_kwargs: list[str] | None,
+    wrapper: list[str] | None,
+    grid: Any,
+    targets: Any,
+    random_start: bool,
+    max_steps: int | None,
+    map_file: Path | None,
+    layout: str | None,
+    layout_seed: int | None,
+    layouts: int | None,
+    obs: str | None,
+    window: int | None,
+    reward: str | None,
+    episodes: int | None,
+    timesteps: int | None,
+    seed: int | None,
+    n_envs: int | None,
+    device: Device | None,
+    save_freq: int | None,
+    until_solved: bool,
+    config: Path | None,
+    hp: list[str] | None,
+) -> tuple[Path | None, dict[str, Any], dict[str, Any]]:
+    """What train's settings flags say, as :func:`rlgrid.config.build_config` takes it: the
+    preset, the settings given on top of it, and the hyperparameters (``rlgrid doctor`` takes
+    the same flags)."""
+    from rlgrid.config import parse_hp
+
+    hyper = parse_hp(hp or [])
+    if n_envs is not None:
+        hyper["n_envs"] = n_envs
+    if device is not None:
+        hyper["device"] = device.value
+    flags = {
+        "algo": algo if algo is not None or config is not None else "q-table",
+        "seed": seed,
+        "episodes": episodes,
+        "timesteps": timesteps,
+        "save_freq": save_freq,
+        "until_solved": until_solved or None,
+        "env.id": env,
+        "env.obs": obs,
+        "env.window": window,
+        "env.reward": reward,
+        **env_extras(env_kwargs, wrapper),
+        **{
+            f"env.{key}": value
+            for key, value in warehouse_options(
+                grid, targets, random_start, max_steps, map_file, layout, layout_seed, layouts
+            ).items()
+        },
+    }
+    return config, flags, hyper

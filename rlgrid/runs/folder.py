@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import time
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,54 @@ def find_run(path: Path) -> tuple[Path, Path | None]:
         raise RunError(f"{run} is not a run folder (it has no {CONFIG})")
     check_closed(run)
     return run, file
+
+
+# --- naming a run ------------------------------------------------------------------------------
+
+LATEST = "latest"
+"""The RUN that names the newest run folder under the runs folder (``latest:PREFIX``: the newest
+whose name starts with PREFIX), as RL Zoo's experiment id 0 names its latest experiment."""
+
+
+def resolve_run(text: Path, runs_dir: Path) -> Path:
+    """The run a RUN argument names: ``text`` itself where it exists (a run folder, a file in
+    one, a folder that happens to be called ``latest``) or is no ``latest`` word; ``latest``,
+    the newest run folder directly in ``runs_dir`` (by its manifest's creation time, else the
+    folder's modification time); ``latest:PREFIX``, the newest of those named PREFIX...
+    Refused in one line where there is none."""
+    word = str(text)
+    if text.exists() or not (word == LATEST or word.startswith(LATEST + ":")):
+        return text
+    prefix = word.removeprefix(LATEST).removeprefix(":")
+    found = [run for run in _run_folders(runs_dir) if run.name.startswith(prefix)]
+    if not found:
+        named = f" named {prefix}..." if prefix else ""
+        raise InvalidValueError(f"{runs_dir} holds no run{named} yet: nothing for {word} to name")
+    return max(found, key=_created)
+
+
+def _run_folders(runs_dir: Path) -> list[Path]:
+    """The run folders directly in ``runs_dir`` (those with a config): not the runs inside a
+    study's folder, nor links."""
+    try:
+        entries = list(os.scandir(runs_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as error:
+        raise RunError(f"cannot read {runs_dir}: {error.strerror}") from None
+    return [
+        Path(entry.path)
+        for entry in entries
+        if entry.is_dir(follow_symlinks=False) and (Path(entry.path) / CONFIG).is_file()
+    ]
+
+
+def _created(run: Path) -> tuple[float, int, str]:
+    """When ``run`` was made: its manifest's ``created`` (to the second; among runs made in the
+    same second, the one whose config was written last), else the folder's modification time."""
+    try:
+        created = datetime.strptime(read_json(run / MANIFEST)["created"], "%Y-%m-%dT%H:%M:%S%z")
+        return created.timestamp(), (run / CONFIG).stat().st_mtime_ns, run.name
+    except (RunError, KeyError, TypeError, ValueError, OSError):
+        stat = run.stat()
+        return stat.st_mtime, stat.st_mtime_ns, run.name

@@ -8,6 +8,7 @@ import io
 import math
 import textwrap
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,22 +29,57 @@ PANEL = (6.0, 2.8)
 column of them is 7.5 wide)."""
 
 
-def _curve(run: Path, points: np.ndarray) -> tuple[np.ndarray, bool] | None:
-    """A run's success rate (100-episode moving average) against timesteps, sampled at
-    ``points``, and True; its raw return and False where success is not known; None before any
-    episode ended."""
+@dataclass(frozen=True)
+class Curve:
+    """A run's learning curve as the study's chart draws it: the 100-episode moving average of
+    its success (``success`` True), or of its env's own return where success is not known,
+    against the step each episode ended at; from the first step at which the average is fair
+    (:func:`fair_start`) to the step the run stopped at (``end``: the last value held until
+    there), so that a run stopped by ``until_solved`` ends where it stopped."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    success: bool
+    end: int
+    stopped: bool
+    """Whether ``until_solved`` stopped the run (at ``end``) before its budget."""
+
+
+def fair_start(rows: list[runs.EpisodeRow]) -> int:
+    """The first step at which the episodes ended so far are a fair sample: every lane has
+    played a whole episode of the longest length seen. Before it, lanes that run side by side
+    have finished only their short episodes (on the warehouse: the successes; a failure runs to
+    the time limit), and the average would start at a false 100%. The number of lanes is read
+    off the first episode: all lanes start together, and the step counter counts every lane."""
+    first = rows[0]
+    lanes = max(first.timesteps // max(first.length, 1), 1)
+    return lanes * max(row.length for row in rows)
+
+
+def run_curve(run: Path) -> Curve | None:
+    """``run``'s :class:`Curve`; None before any episode ended (or where its metrics
+    contradict themselves: the longest episode always ends at a fair step)."""
     rows = runs.read_metrics(run) if (run / runs.METRICS).exists() else []
     if not rows:
         return None
-    steps = np.array([row[1] for row in rows], dtype=np.float64)
-    known = all(row[4] is not None for row in rows)
-    values = np.array([float(row[4]) if known else row[3] for row in rows])
-    return np.interp(points, steps, moving_average(values), left=np.nan), known
+    steps = np.array([row.timesteps for row in rows], dtype=np.int64)
+    known = all(row.success is not None for row in rows)
+    values = moving_average(np.array([float(row.success) if known else row.ret for row in rows]))
+    manifest = runs.read_json(run / runs.MANIFEST) if (run / runs.MANIFEST).exists() else {}
+    end = max(int(manifest.get("timesteps", 0)), int(steps[-1]))
+    # At each step, the average after every episode that ended there; from the fair start on.
+    kept = np.append(steps[1:] != steps[:-1], True) & (steps >= fair_start(rows))
+    if not kept.any():
+        return None
+    steps, values = steps[kept], values[kept]
+    if steps[-1] < end:  # the last episode's average holds until the run stopped
+        steps, values = np.append(steps, end), np.append(values, values[-1])
+    return Curve(steps, values, known, end, manifest.get("solved_at") is not None)
 
 
-def _last_step(run: Path) -> int | None:
-    manifest = run / runs.MANIFEST
-    return int(runs.read_json(manifest).get("timesteps", 0)) if manifest.exists() else None
+def sampled(curve: Curve, points: np.ndarray) -> np.ndarray:
+    """``curve`` at ``points``: NaN before its first point and after its end."""
+    return np.interp(points, curve.steps, curve.values, left=np.nan, right=np.nan)
 
 
 def line_label(combination: Combination) -> str:
@@ -74,32 +110,38 @@ def study_curves(study: Study, path: Path) -> None:
     for axes, (grid, settings) in zip(axes_grid, panels, strict=False):
         mine = [c for c in study.spec.combinations() if (c.grid, c.settings) == (grid, settings)]
         jobs = [job for job in study.spec.jobs() if job.combination in mine]
-        last = [_last_step(study.runs_dir / job.name) for job in jobs]
-        points = np.linspace(0, max([s for s in last if s] or [1]), 200)
-        success = True
+        curves = {job: run_curve(study.runs_dir / job.name) for job in jobs}
+        drawn = [curve for curve in curves.values() if curve is not None]
+        bounds = [curve.end for curve in drawn] + [curve.steps[0] for curve in drawn]
+        points = np.unique(np.concatenate([np.linspace(0, max(bounds or [1]), 200), bounds]))
+        success = all(curve.success for curve in drawn)
+        stops = False
         for combination in mine:
-            found = [_curve(study.runs_dir / job.name, points) for job in jobs
-                     if job.combination == combination]  # fmt: skip
-            drawn = [curve for curve in found if curve is not None]
-            if not drawn:
+            found = [curves[job] for job in jobs if job.combination == combination]
+            found = [curve for curve in found if curve is not None]
+            if not found:
                 continue
-            success = success and all(known for _, known in drawn)
-            curves = [values for values, _ in drawn]
             style = _style(study, combination)
-            _draw_band(axes, points, np.vstack(curves), line_label(combination), style)
+            stack = np.vstack([sampled(curve, points) for curve in found])
+            _draw_band(axes, points, stack, line_label(combination), style)
+            for curve in found:
+                if curve.stopped:  # a dot where until_solved stopped the run
+                    axes.plot(curve.end, curve.values[-1], "o", markersize=3, color=style["color"])
+                    stops = True
         measure = "success" if success else "return"
         title = f"{panel_title(grid, settings)}: {measure} (100-episode mean)"
         axes.set_title(textwrap.fill(title, 90 if across == 1 else 70), fontsize=9)
         axes.set_xlabel("timesteps", fontsize=8)
+        axes.set_xlim(left=0)  # where a curve starts later than 0, the chart shows it
         axes.tick_params(labelsize=7)
         if success:
             axes.set_ylim(-0.05, 1.05)
         axes.grid(alpha=0.3)
         if axes.lines:
-            axes.legend(fontsize=7, loc="best", title="median, range over seeds",
-                        title_fontsize=7)  # fmt: skip
+            key = "median, range over seeds" + ("; dot: stopped, solved" if stops else "")
+            axes.legend(fontsize=7, loc="best", title=key, title_fontsize=7)
         else:
-            axes.text(0.5, 0.5, "no finished runs", ha="center", transform=axes.transAxes)
+            axes.text(0.5, 0.5, "no run has a curve yet", ha="center", transform=axes.transAxes)
     for axes in axes_grid[len(panels) :]:
         axes.set_visible(False)
     _save(figure, path)

@@ -186,7 +186,7 @@ def test_interrupted_run_is_loadable_and_resumes(tmp_path):
         (["--algo", "a2c", "--episodes", "10"], "counts its budget in timesteps", 2),
         (["--algo", "a2c", "--hp", "learnig_rate=0.1"], "did you mean 'learning_rate'", 2),
         (["--algo", "ppo", "--hp", "n_steps=-4"], "'n_steps' must be at least 1", 2),
-        (["--algo", "ppo", "--hp", "batch_size=1"], "hyperparameters rejected", 2),
+        (["--algo", "ppo", "--hp", "batch_size=1"], "must both be at least 2", 2),
         (["--algo", "a2c2"], "unknown algorithm 'a2c2'; did you mean 'a2c'?", 2),
     ],
 )

@@ -9,6 +9,7 @@ import importlib
 import inspect
 import math
 import typing
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -78,13 +79,9 @@ class SB3Params(BaseModel):
                 continue
             if zoo.linear_start(value) is None:
                 _check_value(key, value, parameters[key].annotation)
-        rate = extras.get("learning_rate")
-        if isinstance(rate, (int, float)) and not 0 < rate <= 1:
-            # SB3 takes any number; with 1e9 it trains without a word into a useless model
-            raise ValueError(
-                f"'learning_rate' = {rate!r} is outside (0, 1]; these optimizers take small steps "
-                "(SB3's defaults are 7e-4 for A2C, 3e-4 for PPO, 1e-4 for DQN)"
-            )
+        for key, value in extras.items():
+            _check_range(key, value)
+        _check_together(self.sb3_class, {**_defaults(parameters), **extras}, self.n_envs)
         return self
 
     def algorithm_class(self) -> type:
@@ -142,6 +139,79 @@ def _check_value(key: str, value: Any, annotation: Any) -> None:
         return
     wanted = " or ".join(_SIMPLE[kind] for kind in kinds)
     raise ValueError(f"{key!r} must be {wanted}, not {value!r}")
+
+
+RANGES: dict[str, tuple[str, str]] = {
+    "learning_rate": ("(0, 1]", "these optimizers take small steps (SB3's defaults are 7e-4 for "
+                      "A2C, 3e-4 for PPO, 1e-4 for DQN)"),
+    "gamma": ("[0, 1]", "it is the discount per step (0.99 looks about 100 steps ahead)"),
+    "gae_lambda": ("[0, 1]", "it weighs one-step (0) against Monte Carlo (1) advantages"),
+    "clip_range": ("> 0", "it bounds how far one update moves the policy (SB3's default 0.2)"),
+    "clip_range_vf": ("> 0", "it bounds how far one update moves the value (leave it out: no "
+                      "clipping)"),
+    "ent_coef": (">= 0", "it weighs the entropy bonus; below 0 it would punish exploring"),
+    "vf_coef": (">= 0", "it weighs the value loss"),
+    "max_grad_norm": ("> 0", "gradients are clipped to this norm"),
+    "tau": ("(0, 1]", "it is the soft update of the target network (1: a full copy)"),
+    "exploration_fraction": ("(0, 1]", "it is the share of the budget over which epsilon falls"),
+    "exploration_initial_eps": ("[0, 1]", "epsilon is a probability"),
+    "exploration_final_eps": ("[0, 1]", "epsilon is a probability"),
+    "target_kl": ("> 0", "an update stops early beyond this KL divergence (leave it out: never)"),
+    "learning_starts": (">= 0", "it counts steps of random play before learning"),
+}  # fmt: skip
+"""Hyperparameters with a range of sensible values, and why: SB3 takes any number for them (it
+refuses only a few, deep inside training, with an assertion) and trains a useless model without a
+word. Schedules (``lin_X``) are checked where they are read (:func:`zoo.check_schedule`)."""
+
+_BOUNDS = {"[0, 1]": (0, 1, True), "(0, 1]": (0, 1, False), "> 0": (0, None, False),
+           ">= 0": (0, None, True)}  # fmt: skip
+"""Each range's low end, high end (None: none; always included) and whether the low end is in."""
+
+
+def _check_range(key: str, value: Any) -> None:
+    if key not in RANGES or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    allowed, why = RANGES[key]
+    low, high, low_in = _BOUNDS[allowed]
+    if (value >= low if low_in else value > low) and (high is None or value <= high):
+        return
+    where = f"outside {allowed}" if high is not None else f"not {allowed}"
+    raise ValueError(f"{key!r} = {value!r} is {where}; {why}")
+
+
+def _defaults(parameters: Mapping[str, inspect.Parameter]) -> dict[str, Any]:
+    return {
+        name: parameter.default
+        for name, parameter in parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+
+
+def _check_together(algorithm: str, values: dict[str, Any], n_envs: int) -> None:
+    """Hyperparameters that must fit each other (``values``: the constructor's defaults and the
+    config's): PPO splits a rollout of ``n_steps * n_envs`` steps into mini-batches of
+    ``batch_size`` (SB3 only warns where one is larger, then trains on a smaller batch, and
+    fails an assertion on a batch of 1 with normalized advantages); DQN draws its mini-batches
+    from a replay buffer of ``buffer_size`` transitions."""
+    batch, steps, buffer = (values.get(key) for key in ("batch_size", "n_steps", "buffer_size"))
+    if "PPO" in algorithm and isinstance(batch, int) and isinstance(steps, int):
+        rollout = steps * n_envs
+        if batch > rollout:
+            raise ValueError(
+                f"'batch_size' = {batch} is more than a rollout, n_steps * n_envs = {steps} * "
+                f"{n_envs} = {rollout}: lower batch_size, or raise n_steps or n_envs"
+            )
+        if values.get("normalize_advantage") and (batch < 2 or rollout < 2):
+            raise ValueError(
+                f"'batch_size' = {batch} and n_steps * n_envs = {rollout} must both be at "
+                "least 2 where advantages are normalized (normalize_advantage = true)"
+            )
+    dqn = algorithm == "DQN" and isinstance(buffer, int) and isinstance(batch, int)
+    if dqn and buffer < batch:
+        raise ValueError(
+            f"'buffer_size' = {buffer} is less than batch_size = {batch}: mini-batches are drawn "
+            "from the replay buffer"
+        )
 
 
 def _is(value: Any, kind: type) -> bool:
