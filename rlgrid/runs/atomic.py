@@ -4,12 +4,14 @@ regular file (never a named pipe, a device or a folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -119,3 +121,15 @@ def read_json(path: Path, expected: type = dict) -> Any:
 def _json_kind(value: Any) -> str:
     kinds = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
     return kinds.get(type(value), "null" if value is None else "a number")
+
+
+@contextlib.contextmanager
+def named_errors(path: Path) -> Iterator[None]:
+    """An OSError of a stream writing ``path`` names the file (a stream's own names none: a full
+    disk while appending would say "No space left on device" and not where)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(path)
+        raise

@@ -3,15 +3,14 @@ training goes and read back with a last line torn by a crash left out."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from rlgrid.runs.atomic import write_atomic
+from rlgrid.runs.atomic import named_errors, write_atomic
 from rlgrid.runs.folder import METRICS, RunError
 
 
@@ -112,24 +111,14 @@ class MetricsLog:
     def append(self, rows: Sequence[EpisodeRow]) -> None:
         """Write ``rows`` (or plain tuples in the column order) at the end and flush them."""
         if rows:
-            with self._named_errors():
+            with named_errors(self.path):
                 self._stream.write(metrics_text(rows, header=False))
                 self._stream.flush()
 
     def sync(self) -> None:
-        with self._named_errors():
+        with named_errors(self.path):
             self._stream.flush()
             os.fsync(self._stream.fileno())
-
-    @contextlib.contextmanager
-    def _named_errors(self) -> Iterator[None]:
-        """A full disk while appending says which file (a stream's OSError names none)."""
-        try:
-            yield
-        except OSError as error:
-            if error.filename is None:
-                error.filename = str(self.path)
-            raise
 
     def close(self) -> None:
         if not self._stream.closed:

@@ -1,7 +1,8 @@
 """The stable-baselines3 backends: a2c, dqn and ppo, and sb3-contrib's maskable-ppo.
 
-Training runs SB3's own ``learn`` with a callback that records episodes, writes checkpoints, runs
-the periodic evaluation (best model, until_solved) and honours stop requests.
+Training runs SB3's own ``learn`` with a callback that records episodes and SB3's training
+statistics (``train_stats.csv``, :mod:`.train_stats`), writes checkpoints, runs the periodic
+evaluation (best model, until_solved) and honours stop requests.
 
 SB3's model zips store some fields with cloudpickle, which runs code when SB3's ``load`` reads
 them. rlgrid never calls ``load``: it rebuilds the model from the run's own config and reads the
@@ -31,13 +32,14 @@ from rlgrid.algos.base import DivergedError, EnvMaker, EpisodeRows, Hooks, count
 from rlgrid.algos.sb3.callback import RunCallback, StopNow
 from rlgrid.algos.sb3.model import build_model
 from rlgrid.algos.sb3.storage import (
-    EVALUATION_COLUMNS,
+    EVALUATIONS,
     buffer_bytes,
     normalizer_bytes,
     read_evaluations,
     read_normalizer,
     read_weights,
     restore_buffer,
+    write_evaluations,
 )
 from rlgrid.evaluation import Judgement
 from rlgrid.runs import RunError, write_atomic, write_json
@@ -54,7 +56,6 @@ NORMALIZER_MEMBER = "vecnormalize.npz"
 """Inside every model zip of a run with ``normalize``: VecNormalize's statistics."""
 BEST_FILE = "best.zip"
 BEST_META = "best.json"
-EVALUATIONS = "evaluations.csv"
 FORMAT = "rlgrid-sb3-2"
 EXPLAINED = "train/explained_variance"  # nan where all returns of a rollout are equal
 
@@ -143,6 +144,7 @@ class SB3Agent:
             raise
         finally:
             handle.remove()
+            callback.close()
         return self.timesteps >= total and not callback.stopped
 
     def check_finite(self) -> None:
@@ -223,9 +225,7 @@ class SB3Agent:
         )
 
     def save_evaluations(self, run: Path) -> None:
-        lines = [",".join(EVALUATION_COLUMNS)]
-        lines += [",".join("" if v is None else str(v) for v in row) for row in self.evaluations]
-        write_atomic(run / EVALUATIONS, "\n".join(lines) + "\n")
+        write_evaluations(run / EVALUATIONS, self.evaluations)
 
     def save(self, run: Path) -> None:
         write_atomic(run / MODEL_FILE, self._zip_bytes())

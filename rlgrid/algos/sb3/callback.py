@@ -1,5 +1,6 @@
-"""The callback through which an SB3 training run records episodes, checkpoints, evaluates and
-stops: on request, when solved, exactly at the budget, and when its weights stop being finite."""
+"""The callback through which an SB3 training run records episodes and training statistics,
+checkpoints, evaluates and stops: on request, when solved, exactly at the budget, and when its
+weights stop being finite."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from stable_baselines3.common.callbacks import BaseCallback
 
 from rlgrid.algos.base import Hooks
+from rlgrid.algos.sb3.train_stats import TrainStatsLog
 
 if TYPE_CHECKING:
     from rlgrid.algos.sb3.agent import SB3Agent
@@ -19,8 +21,9 @@ class StopNow(Exception):
 
 
 class RunCallback(BaseCallback):
-    """Records episodes, checkpoints, evaluates, stops on request, when solved and exactly at the
-    budget, and stops a training whose weights stop being finite."""
+    """Records episodes and training statistics, checkpoints, evaluates, stops on request, when
+    solved and exactly at the budget, and stops a training whose weights stop being finite.
+    :meth:`close` ends its ``train_stats.csv`` (whichever way the training ended)."""
 
     def __init__(self, agent: SB3Agent, run: Path, hooks: Hooks, total: int) -> None:
         super().__init__()
@@ -32,9 +35,25 @@ class RunCallback(BaseCallback):
         self.next_eval = (done // config.eval.freq + 1) * config.eval.freq
         self.stopped = False
         self.is_dqn = agent.algo == "dqn"
+        updates = int(getattr(agent.model, "_n_updates", 0))
+        self.train_stats = TrainStatsLog(run, agent.algo, done, updates)
 
-    def _on_rollout_start(self) -> None:
-        self.agent.check_finite()  # after every update
+    def _record_train_stats(self) -> None:
+        """SB3's ``train/`` values of the newest update (in its logger until the next dump)."""
+        model = self.model
+        self.train_stats.record(
+            int(model.num_timesteps), int(model._n_updates), model.logger.name_to_value
+        )
+
+    def _on_rollout_start(self) -> None:  # after every update
+        self._record_train_stats()  # non-finite values too, before they stop the training
+        self.agent.check_finite()
+
+    def _on_training_end(self) -> None:
+        self._record_train_stats()  # the last update is followed by no rollout
+
+    def close(self) -> None:
+        self.train_stats.close()
 
     def _on_step(self) -> bool:
         agent, steps = self.agent, self.num_timesteps
@@ -56,6 +75,7 @@ class RunCallback(BaseCallback):
         self.hooks.report(agent.episodes, steps)
         if steps >= self.next_save:
             self.hooks.persist()
+            self.train_stats.sync()
             agent.save_checkpoint(self.run)
             self.next_save += self.save_every * max(
                 1, (steps - self.next_save) // self.save_every + 1

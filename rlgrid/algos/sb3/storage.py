@@ -1,6 +1,7 @@
 """The files of an SB3 agent, read and written without unpickling anything: weights through
 torch's weights-only loader, the replay buffer, VecNormalize's statistics and the evaluations
-as plain arrays and CSV."""
+as plain arrays and CSV (:mod:`.train_stats` has SB3's training statistics). Reading the CSV
+files needs no torch: the doctor reads them without loading it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from rlgrid.runs import RunError, check_model_file
+from rlgrid.runs import RunError, check_model_file, write_atomic
 
 BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+EVALUATIONS = "evaluations.csv"
+"""The periodic evaluations of a run (SB3 runs), rewritten whole after each."""
 EVALUATION_COLUMNS = ("timesteps", "success_rate", "optimality_ratio", "mean_return", "solved")
 
 
@@ -52,6 +54,8 @@ def _pickled_member(path: Path) -> str:
     """The first ``.pth`` file in the zip that torch's weights-only loader refuses (which runs
     nothing); "a .pth file in it" when none can be named."""
     import warnings
+
+    import torch
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -100,6 +104,13 @@ def restore_buffer(buffer: Any, data: bytes, path: Path) -> None:
             buffer.full = full
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise RunError(f"{path}: its replay buffer does not fit this run: {error}") from None
+
+
+def write_evaluations(path: Path, rows: list[tuple]) -> None:
+    """``evaluations.csv``, whole: a header and ``rows`` (see :data:`EVALUATION_COLUMNS`)."""
+    lines = [",".join(EVALUATION_COLUMNS)]
+    lines += [",".join("" if v is None else str(v) for v in row) for row in rows]
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 def read_evaluations(path: Path) -> list[tuple]:
