@@ -18,14 +18,14 @@ PACKAGE = REPO / "rlgrid"
 
 LAYERS: list[tuple[str, ...]] = [
     ("cli",),
-    ("studies", "bench", "watch", "checks"),
+    ("studies", "bench", "watch", "checks", "doctor"),
     ("training",),
     ("config",),
     ("families", "algos"),
     ("evaluation", "plots"),
     ("envs", "runs"),
     ("literals",),
-    ("errors", "interrupts", "threads", "strict"),
+    ("errors", "interrupts", "threads", "strict", "findings"),
 ]
 """Top to bottom (docs/architecture.md says what each holds). A module may import from its own
 package and from packages in lower layers only."""

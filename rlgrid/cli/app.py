@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from rlgrid import __version__
-from rlgrid.cli import bench, check_env, compare, eval, render, train
+from rlgrid.cli import bench, check_env, compare, doctor, eval, render, train
 from rlgrid.cli.command import expand_many, remember
 from rlgrid.cli.wording import flag
 from rlgrid.errors import RlgridError
@@ -36,7 +36,8 @@ def _error_line(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]error: {escape(message)}[/]")
+    console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+    console.print(f"[red]error: {escape(message)}[/]")
 
 
 _VERBS = {"ENOSPC": "write", "EDQUOT": "write", "EFBIG": "write", "EROFS": "write",
@@ -139,6 +140,7 @@ app.command("eval")(eval.eval_run)
 app.command("render")(render.render)
 app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)
+app.command("doctor")(doctor.doctor)
 
 
 def _standard_streams() -> None:

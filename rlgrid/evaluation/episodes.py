@@ -3,13 +3,15 @@
 ``evaluate`` plays episodes with a policy and reports success rate, lengths, shortest-path lengths
 (where the env's ``info`` has them), the optimality ratio (total length over total shortest
 length, counted over successful episodes only: failures lower the success rate, never the ratio)
-and mean return.
+and mean return. ``play_episode`` plays one of them, and lets a caller watch every state on the
+way (the doctor's replay records them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -40,26 +42,61 @@ class EvalResult:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Episode:
+    """One played episode: its length, return (the env's reward as it comes), whether it
+    succeeded and its shortest length (None where the env's ``info`` does not say), and whether
+    it ended by a time limit (``truncated``) rather than by the env (``terminated``)."""
+
+    length: int
+    ret: float
+    success: bool | None
+    shortest: int | None
+    truncated: bool
+
+
+def play_episode(
+    env: gym.Env,
+    policy: Policy,
+    seed: int | None = None,
+    options: dict | None = None,
+    watch: Callable[[Any], None] | None = None,
+) -> Episode:
+    """Play ``policy`` greedily for one episode from ``reset(seed=seed, options=options)``, with
+    every state's action mask where the env has masks. ``watch`` sees each observation (after the
+    reset and after every step) while the env is in the state it shows, for callers that record
+    more of an episode than its summary."""
+    masked = has_action_masks(env)
+    obs, info = env.reset(seed=seed, options=options)
+    if watch is not None:
+        watch(obs)
+    total, length, terminated, truncated = 0.0, 0, False, False
+    while not (terminated or truncated):
+        action = policy(obs, action_mask(env)) if masked else policy(obs)
+        obs, reward, terminated, truncated, info = env.step(action)
+        if watch is not None:
+            watch(obs)
+        total += float(reward)
+        length += 1
+    return Episode(
+        length, total, info.get("is_success"), info.get("shortest_path_length"), bool(truncated)
+    )
+
+
 def evaluate(env: gym.Env, policy: Policy, plans: list[dict | None], seed: int) -> EvalResult:
     """Play ``policy`` greedily for one episode per plan: each plan is the ``options`` of its
     ``reset`` (None for a seeded random episode; the first reset gets ``seed``). Where the env
     has action masks, the policy gets every state's."""
-    masked = has_action_masks(env)
-    lengths, returns, successes, optimal = [], [], [], []
-    for number, options in enumerate(plans):
-        obs, info = env.reset(seed=seed if number == 0 else None, options=options)
-        total, length, done = 0.0, 0, False
-        while not done:
-            action = policy(obs, action_mask(env)) if masked else policy(obs)
-            obs, reward, terminated, truncated, info = env.step(action)
-            total += float(reward)
-            length += 1
-            done = terminated or truncated
-        lengths.append(length)
-        returns.append(total)
-        successes.append(info.get("is_success"))
-        optimal.append(info.get("shortest_path_length"))
-    return summarise(lengths, returns, successes, optimal)
+    played = [
+        play_episode(env, policy, seed if number == 0 else None, options)
+        for number, options in enumerate(plans)
+    ]
+    return summarise(
+        [episode.length for episode in played],
+        [episode.ret for episode in played],
+        [episode.success for episode in played],
+        [episode.shortest for episode in played],
+    )
 
 
 def summarise(

@@ -8,7 +8,7 @@ To add a family, subclass :class:`Family` in a module of this package and add an
 
 from __future__ import annotations
 
-from rlgrid.families.base import EnvSettings, EvalPlan, Family, RewardSetup
+from rlgrid.families.base import DoctorSetup, EnvSettings, EvalPlan, Family, RewardSetup
 from rlgrid.families.gymnasium import GymnasiumFamily
 from rlgrid.families.minigrid import MinigridFamily
 from rlgrid.families.tangram.family import TangramFamily
@@ -29,4 +29,12 @@ def family_for(env_id: str) -> Family:
     return next(family for family in FAMILIES if family.claims(env_id))
 
 
-__all__ = ["FAMILIES", "EnvSettings", "EvalPlan", "Family", "RewardSetup", "family_for"]
+__all__ = [
+    "FAMILIES",
+    "DoctorSetup",
+    "EnvSettings",
+    "EvalPlan",
+    "Family",
+    "RewardSetup",
+    "family_for",
+]

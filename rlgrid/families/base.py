@@ -22,6 +22,7 @@ from rlgrid.envs import wrappers
 from rlgrid.envs.masks import has_action_masks
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement, evaluate
+from rlgrid.findings import Finding
 from rlgrid.strict import StrictModel
 
 
@@ -80,6 +81,19 @@ class RewardSetup:
 
 
 @dataclass(frozen=True)
+class DoctorSetup:
+    """What a family's own ``rlgrid doctor`` checks get from the rest of a config: the
+    algorithm, whether it is a table, the reward setup (discount and shaping scales), the
+    and the budget."""
+
+    algo: str
+    tabular: bool
+    reward: RewardSetup
+    budget_unit: str
+    budget: int
+
+
+@dataclass(frozen=True)
 class EvalPlan:
     """Which greedy episodes an evaluation plays: ``episodes`` seeded ones from ``seed``, or, with
     ``all_targets``, every target (and start) once."""
@@ -130,6 +144,9 @@ class Family(ABC):
     """The algorithm whose defaults describe an env alone, with no trained agent (check-env,
     the oracle, a random agent): the q-table's leave an env's observations and reward as they
     are."""
+    guiding_reward: ClassVar[str | None] = None
+    """The value of the ``[env]`` key ``reward`` that rewards progress before the goal (the
+    doctor's fix for a goal no random episode reaches); None where the family has none."""
     maps_policies: ClassVar[bool] = False
     """Whether a trained policy can be drawn over every cell of the floor (a policy map); see
     :meth:`cell_encoding`."""
@@ -206,6 +223,11 @@ class Family(ABC):
 
     def checks(self) -> list[Check]:
         """Extra checks of ``rlgrid check-env`` for this family's envs."""
+        return []
+
+    def diagnose(self, settings: Any, setup: DoctorSetup) -> list[Finding]:
+        """``rlgrid doctor``'s findings that only this family can make about ``settings``
+        (its shaping, its observations, its time limit), from the settings alone."""
         return []
 
     def paths_beside(self, key: str, value: str, folder: Path) -> str:

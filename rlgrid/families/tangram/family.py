@@ -86,6 +86,7 @@ class TangramFamily(Family):
     eval_defaults: ClassVar[dict[str, int]] = {"episodes": 100, "freq": 5_000}
     draws_text = True
     plain_algo = "maskable-ppo"  # the q-table's numbered boards exist for fixed sets only
+    guiding_reward = "solvable"
 
     def claims(self, env_id: str) -> bool:
         return env_id.rpartition(":")[2] == TANGRAM_ID

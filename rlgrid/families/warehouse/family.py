@@ -18,10 +18,11 @@ from rlgrid.envs.registration import WAREHOUSE_ID
 from rlgrid.envs.rewards import ShapedReward, Shaping
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.evaluation import EvalResult, EvalSettings, Judgement
-from rlgrid.families.base import EvalPlan, Family, RewardSetup
+from rlgrid.families.base import DoctorSetup, EvalPlan, Family, RewardSetup
 from rlgrid.families.gymnasium import make_env
 from rlgrid.families.warehouse import episodes
 from rlgrid.families.warehouse.settings import WarehouseSettings
+from rlgrid.findings import Finding
 
 
 def shaping(settings: WarehouseSettings, reward: RewardSetup | None) -> Shaping | None:
@@ -44,6 +45,7 @@ class WarehouseFamily(Family):
     playable = True
     draws_text = True
     maps_policies = True
+    guiding_reward = "potential"
 
     def claims(self, env_id: str) -> bool:
         return env_id.rpartition(":")[2] == WAREHOUSE_ID
@@ -141,6 +143,11 @@ class WarehouseFamily(Family):
         from rlgrid.families.warehouse.checks import CHECKS
 
         return CHECKS
+
+    def diagnose(self, settings: WarehouseSettings, setup: DoctorSetup) -> list[Finding]:
+        from rlgrid.families.warehouse.diagnoses import diagnose
+
+        return diagnose(settings, setup)
 
     def paths_beside(self, key: str, value: str, folder: Path) -> str:
         return str(folder / Path(value).expanduser()) if key == "map" else value

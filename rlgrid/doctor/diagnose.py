@@ -1,0 +1,158 @@
+"""``rlgrid doctor``'s diagnoses: of a config before training (refused or not), and of a run
+folder after or during training. Each returns a :class:`~rlgrid.findings.Diagnosis`; the CLI
+prints it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rlgrid.algos.registry import ALGOS
+from rlgrid.config import TrainConfig, build_config, read_preset
+from rlgrid.doctor.config_checks import check_config
+from rlgrid.doctor.numbers import check_numbers
+from rlgrid.doctor.probe import probe
+from rlgrid.errors import InvalidValueError
+from rlgrid.families import DoctorSetup
+from rlgrid.findings import ERROR, Diagnosis, Finding, Fix
+
+PICTURE = "doctor_failures.png"
+"""Where ``rlgrid doctor RUN`` draws where the agent fails, in the run folder."""
+
+
+def diagnose_config(config: TrainConfig, subject: str, seed: int = 0) -> Diagnosis:
+    """Everything the doctor can tell about ``config`` before training: its family's findings
+    from the settings, the generic ones measured on random episodes, and its numbers."""
+    family = config.family
+    setup = DoctorSetup(
+        algo=config.algo,
+        tabular=config.algorithm.tabular(),
+        reward=config.reward_setup(),
+        budget_unit=config.budget.unit,
+        budget=config.budget.total,
+    )
+    findings = list(family.diagnose(config.env, setup))
+    generic, measured = check_config(config, probe(config, seed))
+    findings += _not_named_twice(findings, generic)
+    findings += check_numbers(config)
+    return Diagnosis(subject, findings, measured)
+
+
+def diagnose_run(path: Path) -> tuple[Diagnosis, Path]:
+    """A run folder after or during training: its config as before training,
+    then what its records show (trends of success, lengths, returns and training statistics)
+    and what its agent does when replayed (loops, where it fails: a picture beside its files).
+    Returns the diagnosis and the run folder."""
+    from rlgrid.doctor.replay import replay_agent, replay_findings
+    from rlgrid.doctor.trends import trend_findings
+    from rlgrid.runs.folder import find_run, read_manifest
+    from rlgrid.training.states import load_run_config
+
+    run, _ = find_run(path)
+    config = load_run_config(run)
+    diagnosis = diagnose_config(config, str(run))
+    manifest = read_manifest(run)
+    if manifest.get("status") == "failed":
+        diagnosis.findings.append(
+            Finding(
+                ERROR,
+                "training failed",
+                "training stopped with an error",
+                str(manifest.get("error", "no error recorded")),
+                Fix(
+                    words="see the fixes of the other findings; a diverged run needs a smaller "
+                    "learning rate"
+                ),
+            )
+        )
+    trends, measured = trend_findings(run, config)
+    diagnosis.findings += trends
+    diagnosis.measured.update(measured)
+    agent, model = replay_agent(run, config)
+    replayed, measured, _ = replay_findings(run, config, agent, run / PICTURE, model=model)
+    diagnosis.findings += replayed
+    diagnosis.measured.update(measured)
+    return diagnosis, run
+
+
+def diagnose_settings(
+    preset: Path | None, given: dict[str, Any], hp: dict[str, Any], subject: str
+) -> tuple[TrainConfig | None, Diagnosis]:
+    """Build the config as ``rlgrid train`` would and diagnose it. A config that train would
+    refuse is a finding too (with the setting that makes it pass, where one hyperparameter
+    does): the config is then None."""
+    if preset is not None:
+        read_preset(preset)  # a missing or malformed file is a usage error, not a finding
+    try:
+        config = build_config(preset, given, hp)
+    except InvalidValueError as error:
+        return None, Diagnosis(subject, [_refused(error, preset, given, hp)])
+    return config, diagnose_config(config, subject)
+
+
+def apply_fixes(
+    given: dict[str, Any], hp: dict[str, Any], findings: list[Finding]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``given`` and ``hp`` with the changes of every error's and warning's fix applied (the
+    worst finding's where two change the same setting)."""
+    given, hp = dict(given), dict(hp)
+    done: set[str] = set()
+    for finding in Diagnosis("", findings).sorted():
+        if finding.fix is None or finding.severity not in (ERROR, "warning"):
+            continue
+        for key, value in finding.fix.changes.items():
+            if key in done:
+                continue
+            done.add(key)
+            if key.startswith("hp."):
+                hp[key.removeprefix("hp.")] = value
+            else:
+                given[key] = value
+    return given, hp
+
+
+def _not_named_twice(family: list[Finding], generic: list[Finding]) -> list[Finding]:
+    """The generic findings whose check the family's findings do not already name (the
+    warehouse says more about its own time limit than random episodes can)."""
+    named = {finding.check for finding in family}
+    return [finding for finding in generic if finding.check not in named]
+
+
+def _refused(
+    error: InvalidValueError, preset: Path | None, given: dict[str, Any], hp: dict[str, Any]
+) -> Finding:
+    """The finding for a config train refuses: the hyperparameter whose default makes it pass,
+    where there is one."""
+    algo = given.get("algo") or (read_preset(preset).get("algo") if preset else None)
+    fix = None
+    if isinstance(algo, str) and algo in ALGOS:
+        table = read_preset(preset).get(algo, {}) if preset else {}
+        for key in [*hp, *(table if isinstance(table, dict) else {})]:
+            default = _default(algo, key)
+            if default is None:
+                continue
+            try:
+                build_config(preset, given, {**hp, key: default})
+            except InvalidValueError:
+                continue
+            fix = Fix({f"hp.{key}": default}, "the algorithm's default")
+            break
+    return Finding(ERROR, "config", "rlgrid train refuses this config", str(error), fix)
+
+
+def _default(algo: str, key: str) -> Any:
+    """The default of hyperparameter ``key`` of ``algo``: rlgrid's field default, else the SB3
+    constructor's; None where there is none."""
+    import inspect
+
+    params = ALGOS[algo].params
+    field = params.model_fields.get(key)
+    if field is not None:
+        return field.default
+    if not hasattr(params, "algorithm_class"):
+        return None
+    cls = params().algorithm_class()
+    parameter = inspect.signature(cls.__init__).parameters.get(key)
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return None
+    return parameter.default
