@@ -38,6 +38,9 @@ class Finding:
     what: str
     evidence: str
     fix: Fix | None = None
+    symptom: bool = False
+    """Found in what a run did (its records, its replayed agent) rather than in its settings:
+    what went wrong, whose cause the settings' findings name where they can."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -50,6 +53,7 @@ class Finding:
             "what": self.what,
             "evidence": self.evidence,
             "fix": None if self.fix is None else self.fix.to_dict(),
+            "symptom": self.symptom,
         }
 
 
@@ -68,7 +72,12 @@ class Diagnosis:
         return all(finding.severity == NOTE for finding in self.findings)
 
     def sorted(self) -> list[Finding]:
-        return sorted(self.findings, key=lambda finding: SEVERITIES.index(finding.severity))
+        """Causes (findings of the settings) before symptoms (of what a run did), each worst
+        first."""
+        return sorted(
+            self.findings,
+            key=lambda finding: (finding.symptom, SEVERITIES.index(finding.severity)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ def check_env(
     obs: ObsOption = None,
     grid: GridOption = None,
     targets: TargetsOption = None,
-    random_start: RandomStartOption = False,
+    random_start: RandomStartOption = None,
     max_steps: MaxStepsOption = None,
     map_file: MapOption = None,
     layout: LayoutOption = None,

@@ -20,7 +20,7 @@ OWN_FLAGS = {
     "env.max_steps": "--max-steps", "env.reward": "--reward", "env.obs": "--obs",
     "env.grid": "--grid", "env.window": "--window", "env.targets": "--targets",
     "episodes": "--episodes", "timesteps": "--timesteps", "seed": "--seed",
-    "until_solved": "--until-solved", "env.random_start": "--random-start",
+    "until_solved": "--until-solved",
 }  # fmt: skip
 """Settings that ``rlgrid train`` has a flag for; an ``hp.KEY`` is ``--hp KEY=VALUE``, another
 ``env.KEY`` is ``--env-kwargs KEY=VALUE``, anything else is said as a config line."""
@@ -37,7 +37,7 @@ def doctor(run: Path | None, json_output: bool, runs_dir: Path, **flags: Any) ->
     """
     from rlgrid.doctor.diagnose import diagnose_run, diagnose_settings
 
-    given = {key: value for key, value in flags.items() if value not in (None, False, [])}
+    given = {key: value for key, value in flags.items() if _given(key, value)}
     if run is not None:
         if given:
             raise typer.BadParameter(
@@ -80,6 +80,8 @@ def change_words(key: str, value: Any) -> list[str]:
     text = _value_text(value)
     if key.startswith("hp."):
         return ["--hp", f"{key.removeprefix('hp.')}={text}"]
+    if key == "env.random_start":
+        return ["--random-start" if value else "--fixed-start"]
     if key in OWN_FLAGS:
         if isinstance(value, bool):
             return [OWN_FLAGS[key]] if value else []
@@ -148,8 +150,19 @@ def _subject(preset: Path | None, given: dict[str, Any]) -> str:
     )
 
 
+def _given(name: str, value: Any) -> bool:
+    """Whether train's flag ``name`` was given (a switch that is off by default is not, unless
+    it has an off form: ``--fixed-start``)."""
+    return value not in (None, []) and (value is not False or name == "random_start")
+
+
 def _flag_names(given: dict[str, Any]) -> list[str]:
-    return ["--" + name.replace("_", "-").replace("map-file", "map") for name in given]
+    return [
+        "--fixed-start"
+        if name == "random_start" and value is False
+        else "--" + name.replace("_", "-").replace("map-file", "map")
+        for name, value in given.items()
+    ]
 
 
 def _given_words(given: dict[str, Any]) -> list[str]:
@@ -157,7 +170,7 @@ def _given_words(given: dict[str, Any]) -> list[str]:
     words: list[str] = []
     for name, value in given.items():
         flag = _flag_names({name: value})[0]
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # a switch: its name says on or off
             words.append(flag)
         elif isinstance(value, list):
             for item in value:
@@ -181,37 +194,53 @@ def _print(diagnosis: Diagnosis, command: str | None) -> None:
         table.add_column("severity", no_wrap=True)
         for name, ratio in (("what", 4), ("evidence", 3), ("fix", 2)):
             table.add_column(name, ratio=ratio)
-        for finding in findings:
+        for index, finding in enumerate(findings):
             fix = finding.fix
             changes = "\n".join(
                 escape(change_text(k, v)) for k, v in (fix.changes if fix else {}).items()
             )
             words = escape(fix.words) if fix else ""
+            last_cause = (
+                not finding.symptom and index + 1 < len(findings) and (findings[index + 1].symptom)
+            )
             table.add_row(
-                f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]",
+                f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]"
+                + ("\n[dim]symptom[/]" if finding.symptom else ""),
                 f"[bold]{finding.check}[/]: {escape(finding.what)}",
                 escape(finding.evidence),
                 "\n".join(part for part in (changes, f"[dim]{words}[/]" if words else "") if part),
+                end_section=last_cause,
             )
         out.print(table)
-    for key, words in (("replay_picture", "where it fails"), ("replay_watch", "watch one fail")):
+    shown = (
+        ("replay_model", "replayed"),
+        ("replay_picture", "where it fails"),
+        ("replay_watch", "watch one fail"),
+    )
+    for key, words in shown:
         if key in diagnosis.measured:
             out.print(f"{words}: {diagnosis.measured[key]}", soft_wrap=True, highlight=False)
     if diagnosis.healthy:
         out.print("verdict: nothing wrong found; train it.")
         return
-    counts = [
-        _count(sum(finding.severity == severity for finding in findings), severity)
+    wrong = [finding for finding in findings if finding.severity != "note"]
+    counts = " and ".join(
+        _count(sum(finding.severity == severity for finding in wrong), severity)
         for severity in ("error", "warning")
-    ]
-    out.print(
-        f"verdict: {' and '.join(count for count in counts if count)}: it will not learn "
-        "well as it is."
-        if counts[0]
-        else f"verdict: {counts[1]}: it may learn slowly or learn the wrong thing."
+        if any(finding.severity == severity for finding in wrong)
     )
+    symptoms = sum(finding.symptom for finding in wrong)
+    if symptoms:
+        counts += f" ({symptoms} of them symptoms in what the run did)"
+    meaning = (
+        "it will not learn well as it is"
+        if any(f.severity == "error" and not f.symptom for f in wrong)
+        else "something keeps it from learning well"
+    )
+    out.print(f"verdict: {counts}: {meaning}.")
     if command is not None:
-        out.print("try (every fix above applied):")
+        causes = any(not f.symptom and f.fix and f.fix.changes for f in wrong)
+        out.print(f"try (the fixes of {'the causes' if causes else 'every finding'} above):")
         out.print(f"  {command}", soft_wrap=True, highlight=False, markup=False)
 
 

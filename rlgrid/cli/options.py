@@ -73,8 +73,12 @@ TargetsOption = Annotated[
     ),
 ]
 RandomStartOption = Annotated[
-    bool,
-    typer.Option("--random-start", help="Start episodes on a random cell instead of (0, 0)."),
+    bool | None,
+    typer.Option(
+        "--random-start/--fixed-start",
+        help="Start episodes on a random cell, or at (0, 0) (default: the config's, else fixed).",
+        show_default=False,
+    ),
 ]
 MaxStepsOption = Annotated[
     int | None,
@@ -175,7 +179,7 @@ DEFAULT_ENV = WAREHOUSE_ID
 def warehouse_options(
     grid: GridSize | None,
     targets: TargetPlacement | None,
-    random_start: bool,
+    random_start: bool | None,
     max_steps: int | None,
     map_file: Path | None = None,
     layout: str | None = None,
@@ -190,7 +194,7 @@ def warehouse_options(
         "layout_seed": layout_seed,
         "layouts": layouts,
         "targets": targets.value if targets is not None else None,
-        "random_start": random_start or None,
+        "random_start": random_start,
         "max_steps": max_steps,
     }
 

@@ -48,7 +48,7 @@ def train(
     wrapper: WrapperOption = None,
     grid: GridOption = None,
     targets: TargetsOption = None,
-    random_start: RandomStartOption = False,
+    random_start: RandomStartOption = None,
     max_steps: MaxStepsOption = None,
     map_file: MapOption = None,
     layout: LayoutOption = None,
@@ -166,7 +166,7 @@ def train(
             flag
             for flag, value in {
                 "--algo": algo, "--env": env, "--grid": grid, "--targets": targets,
-                "--random-start": random_start or None, "--max-steps": max_steps,
+                "--random-start": random_start, "--max-steps": max_steps,
                 "--episodes": episodes, "--timesteps": timesteps, "--seed": seed,
                 "--n-envs": n_envs, "--config": config, "--hp": hp, "--name": name,
                 "--device": device, "--save-freq": save_freq,
@@ -213,7 +213,7 @@ def train_settings(
     wrapper: list[str] | None,
     grid: Any,
     targets: Any,
-    random_start: bool,
+    random_start: bool | None,
     max_steps: int | None,
     map_file: Path | None,
     layout: str | None,

@@ -8,7 +8,6 @@ for is worded here from the same settings the family judges with."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from pathlib import Path
 
 from rlgrid import runs
@@ -18,11 +17,6 @@ from rlgrid.evaluation import EvalResult
 
 WIDTH = 80
 """Lines are wrapped to this many columns (or the terminal's, where it is narrower)."""
-
-SUCCEEDS = {"warehouse": "reach their target", "tangram": "fill their silhouette",
-            "minigrid": "reach the goal"}  # fmt: skip
-"""What a successful episode does, in the families that judge by success; the others judge by
-the mean return."""
 
 
 def percent(rate: float) -> str:
@@ -35,46 +29,6 @@ def percent(rate: float) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def _warehouse_bar(config: TrainConfig, result: EvalResult) -> str:
-    return f"100% at ratio <= {config.eval.max_ratio:g}"
-
-
-def _tangram_bar(config: TrainConfig, result: EvalResult) -> str:
-    threshold = config.eval.reward_threshold
-    return "100%" if threshold is None else f"at least {percent(threshold)}"
-
-
-def _minigrid_bar(config: TrainConfig, result: EvalResult) -> str:
-    threshold = config.eval.reward_threshold
-    return "100%" + ("" if threshold is None else f" and a mean return >= {threshold:g}")
-
-
-def _return_bar(config: TrainConfig, result: EvalResult) -> str | None:
-    """A gymnasium env's threshold; on a toy-text env without one, the best policy's mean return
-    less the noise of an evaluation of this many episodes."""
-    family, settings = config.family, config.env
-    optimum = getattr(family, "optimum", None)
-    known = optimum(settings) if optimum is not None else None
-    if config.eval.reward_threshold is None and known is not None:
-        line = known.stationary.mean - known.tolerance(result.episodes)
-        return (
-            f"a mean return >= {line:.3f}: the best policy's {known.stationary.mean:.3f} less "
-            f"the noise of {result.episodes:,} episodes"
-        )
-    threshold = family.threshold(settings, config.eval)
-    return None if threshold is None else f"a mean return >= {threshold:g}"
-
-
-BARS: dict[str, Callable[[TrainConfig, EvalResult], str | None]] = {
-    "warehouse": _warehouse_bar,
-    "tangram": _tangram_bar,
-    "minigrid": _minigrid_bar,
-    "gymnasium": _return_bar,
-    "toy-text": _return_bar,
-}
-"""What solved asks for, per family, as its ``judge`` decides it."""
 
 
 def judgeable(config: TrainConfig) -> bool:
@@ -107,16 +61,16 @@ def _success_words(result: EvalResult, solved: bool, succeed: str) -> str:
 def judged(config: TrainConfig, result: EvalResult, solved: bool) -> str:
     """The verdict without what to do next: ``solved``, ``not solved`` or ``no verdict``, the
     numbers that decide it, and (not solved) what solved means."""
-    family = config.family.name
+    family = config.family
     numbers = f"mean return {_number(result.mean_return)} over {result.episodes:,} episodes"
     if not judgeable(config):
         return (
             f"no verdict — rlgrid has no definition of solved for {config.env.id}: {numbers}; "
             "a reward_threshold in the config's [eval] table would give it one"
         )
-    if family in SUCCEEDS and result.success_rate is not None:
-        numbers = _success_words(result, solved, SUCCEEDS[family])
-    bar = BARS[family](config, result) if family in BARS else None
+    if family.success_words is not None and result.success_rate is not None:
+        numbers = _success_words(result, solved, family.success_words)
+    bar = family.solved_means(config.env, config.eval, result.episodes)
     if solved:
         return f"solved — {numbers}"
     return f"not solved — {numbers}" + (f" (solved means {bar})" if bar else "")

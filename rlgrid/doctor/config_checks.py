@@ -137,10 +137,12 @@ def _horizon(config: TrainConfig, probe: Probe, gamma: float) -> list[Finding]:
     better = next((value for value in DISCOUNTS if value >= wanted), DISCOUNTS[-1])
     return [
         Finding(
-            ERROR,
+            WARNING,
             "horizon",
             f"the discount {gamma:g} leaves almost nothing of the goal reward at a typical start: "
-            "the agent cannot tell a step toward the goal from one away",
+            "far from the goal a step toward it looks no better than one away, so the agent "
+            "learns slowly or not at all (an observation that carries what it learned near the "
+            "goal to far cells helps)",
             f"{gamma:g} ^ {typical:.0f} steps (median path) = {left:.1e}; at the longest "
             f"({longest:.0f}) {gamma**longest:.1e}",
             Fix({"hp.gamma": better}, f"{better} keeps {better**longest:.0%} at the longest path"),

@@ -4,6 +4,7 @@ prints it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rlgrid.doctor.numbers import check_numbers
 from rlgrid.doctor.probe import probe
 from rlgrid.errors import InvalidValueError
 from rlgrid.families import DoctorSetup
-from rlgrid.findings import ERROR, Diagnosis, Finding, Fix
+from rlgrid.findings import ERROR, NOTE, Diagnosis, Finding, Fix
 
 PICTURE = "doctor_failures.png"
 """Where ``rlgrid doctor RUN`` draws where the agent fails, in the run folder."""
@@ -24,13 +25,7 @@ def diagnose_config(config: TrainConfig, subject: str, seed: int = 0) -> Diagnos
     """Everything the doctor can tell about ``config`` before training: its family's findings
     from the settings, the generic ones measured on random episodes, and its numbers."""
     family = config.family
-    setup = DoctorSetup(
-        algo=config.algo,
-        tabular=config.algorithm.tabular(),
-        reward=config.reward_setup(),
-        budget_unit=config.budget.unit,
-        budget=config.budget.total,
-    )
+    setup = DoctorSetup(tabular=config.algorithm.tabular(), reward=config.reward_setup())
     findings = list(family.diagnose(config.env, setup))
     generic, measured = check_config(config, probe(config, seed))
     findings += _not_named_twice(findings, generic)
@@ -63,14 +58,15 @@ def diagnose_run(path: Path) -> tuple[Diagnosis, Path]:
                     words="see the fixes of the other findings; a diverged run needs a smaller "
                     "learning rate"
                 ),
+                symptom=True,
             )
         )
     trends, measured = trend_findings(run, config)
-    diagnosis.findings += trends
+    diagnosis.findings += [replace(finding, symptom=True) for finding in trends]
     diagnosis.measured.update(measured)
     agent, model = replay_agent(run, config)
     replayed, measured, _ = replay_findings(run, config, agent, run / PICTURE, model=model)
-    diagnosis.findings += replayed
+    diagnosis.findings += [replace(finding, symptom=True) for finding in replayed]
     diagnosis.measured.update(measured)
     return diagnosis, run
 
@@ -94,12 +90,17 @@ def apply_fixes(
     given: dict[str, Any], hp: dict[str, Any], findings: list[Finding]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``given`` and ``hp`` with the changes of every error's and warning's fix applied (the
-    worst finding's where two change the same setting)."""
+    worst finding's where two change the same setting): the causes' fixes where they change any
+    setting, else the symptoms' (a run whose settings look right)."""
     given, hp = dict(given), dict(hp)
     done: set[str] = set()
-    for finding in Diagnosis("", findings).sorted():
-        if finding.fix is None or finding.severity not in (ERROR, "warning"):
-            continue
+    wrong = [
+        finding
+        for finding in Diagnosis("", findings).sorted()
+        if finding.severity != NOTE and finding.fix is not None and finding.fix.changes
+    ]
+    causes = [finding for finding in wrong if not finding.symptom]
+    for finding in causes or wrong:
         for key, value in finding.fix.changes.items():
             if key in done:
                 continue

@@ -5,7 +5,6 @@ warning naming the worst targets, starts or silhouettes, with a picture
 
 from __future__ import annotations
 
-import inspect
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,16 +23,13 @@ SHOWN = 5
 
 
 def replay_agent(run: Path, config: TrainConfig) -> tuple[Any, Path]:
-    """The agent to replay and the file it comes from: the run's best model where its algorithm
-    keeps one (``best.zip`` of the deep backends), else what ``rlgrid eval RUN`` plays (the
-    model file, or after a crash the newest checkpoint)."""
+    """The agent to replay and the file it comes from: what ``rlgrid eval RUN`` plays, the
+    agent training ended with (the model file, or during training or after a crash the newest
+    checkpoint), not the best one kept on the way: a collapse after a peak must show."""
     from rlgrid.algos.registry import agent_class
 
-    cls = agent_class(config.algo)
-    best = getattr(inspect.getmodule(cls), "BEST_FILE", None)
-    model = run / best if best is not None and (run / best).is_file() else None
-    model = model or latest_model(run, config)
-    return cls.load(config, training_envs(config), run, model), model
+    model = latest_model(run, config)
+    return agent_class(config.algo).load(config, training_envs(config), run, model), model
 
 
 def replay_findings(
@@ -68,6 +64,8 @@ def replay_findings(
         "replay_failing": len(failing),
         "replay_looping": len(looping),
     }
+    if model is not None:
+        measured["replay_model"] = str(model)
     if not known:
         said = f"{config.env.id} does not say whether an episode succeeds (info['is_success'])"
         return [Finding(NOTE, WHERE, "the replay cannot tell failures apart", said)], measured, None
@@ -145,9 +143,7 @@ def _loop_finding(config: TrainConfig, failing: list[Replayed], looping: list[Re
         guide, reward = config.family.guiding_reward, getattr(config.env, "reward", None)
         if guide is not None and reward != guide:
             changes["env.reward"] = guide
-            words += f", with the {guide} reward: it pays progress toward the goal, out of loops"
-            if reward not in (None, "sparse"):
-                words += f" (the {reward} reward can pay for a loop: it is earned without arriving)"
+            words += f", with the {guide} reward: it pays progress, not loops"
     what = "the greedy agent gets trapped in loops: it repeats a state until the time limit"
     return Finding(WARNING, LOOPS, what, evidence, Fix(changes, words))
 

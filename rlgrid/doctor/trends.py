@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from rlgrid import runs
 from rlgrid.config import TrainConfig
 from rlgrid.doctor.run_files import FLAT, MIN_EPISODES, RunFiles, margin, read_run, success
 from rlgrid.doctor.signals import signal_findings
@@ -90,9 +89,7 @@ def _plateau(files: RunFiles, config: TrainConfig, measured: dict[str, Any]) -> 
     what = (
         "the agent never reached the goal" if never else "success stopped rising, short of solved"
     )
-    words = (
-        f"training longer will hardly help: see rlgrid doctor --config {files.path / runs.CONFIG}"
-    )
+    words = "training longer will hardly help: see the causes above"
     return [Finding(WARNING, "plateau", what, seen, Fix(words=words))]
 
 
@@ -211,8 +208,7 @@ def _hacking(files: RunFiles, config: TrainConfig, measured: dict[str, Any]) -> 
     # before it reaches it: progress, not hacking, and it cannot change which policy is best
     hacked = flat and not files.solved and reward != guide
     severity = WARNING if hacked else NOTE
-    words = "the agent earns more from the shaping bonus than from the goal: drop the bonus, or "
-    words += "use potential-based shaping, which cannot change which policy is best"
+    words = "potential-based shaping cannot pay more for not arriving"
     fix = Fix({"env.reward": guide}, words) if guide not in (None, reward) else Fix(words=words)
     what = "the shaped return rises while the task's does not"
     if not trend:

@@ -82,15 +82,11 @@ class RewardSetup:
 
 @dataclass(frozen=True)
 class DoctorSetup:
-    """What a family's own ``rlgrid doctor`` checks get from the rest of a config: the
-    algorithm, whether it is a table, the reward setup (discount and shaping scales), the
-    and the budget."""
+    """What a family's own ``rlgrid doctor`` checks get from the rest of a config: whether the
+    algorithm is a table, and the reward setup (discount and shaping scales)."""
 
-    algo: str
     tabular: bool
     reward: RewardSetup
-    budget_unit: str
-    budget: int
 
 
 @dataclass(frozen=True)
@@ -210,6 +206,15 @@ class Family(ABC):
     @abstractmethod
     def judge(self, settings: Any, result: EvalResult, eval_settings: EvalSettings) -> Judgement:
         """The family's one definition of solved, and a score (higher is better)."""
+
+    success_words: ClassVar[str | None] = None
+    """What a successful episode does, in plain words (``reach their target``), where the
+    family judges by success; None where it judges by the mean return."""
+
+    def solved_means(self, settings: Any, eval_settings: EvalSettings, episodes: int) -> str | None:
+        """What :meth:`judge` asks of an evaluation of ``episodes`` episodes, in plain words
+        (``100% at ratio <= 1.05``); None where it has no definition of solved."""
+        return None
 
     def on_floor(self, settings: Any, changes: dict[str, Any]) -> Any:
         """``settings`` on another floor: ``changes`` are the settings that choose it (``rlgrid

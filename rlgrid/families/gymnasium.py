@@ -188,6 +188,12 @@ class GymnasiumFamily(Family):
                 f"has none; set {setting('eval.reward_threshold')}"
             )
 
+    def solved_means(
+        self, settings: GymnasiumSettings, eval_settings: EvalSettings, episodes: int
+    ) -> str | None:
+        threshold = self.threshold(settings, eval_settings)
+        return None if threshold is None else f"a mean return >= {threshold:g}"
+
     def judge(
         self, settings: GymnasiumSettings, result: EvalResult, eval_settings: EvalSettings
     ) -> Judgement:

@@ -62,8 +62,14 @@ class MinigridFamily(GymnasiumFamily):
         finally:
             env.close()
 
+    success_words = "reach the goal"
+
     def check_judgeable(self, settings: Any, eval_settings: EvalSettings) -> None:
         return None  # reaching the goal in every episode is always a definition of solved
+
+    def solved_means(self, settings: Any, eval_settings: EvalSettings, episodes: int) -> str:
+        threshold = eval_settings.reward_threshold
+        return "100%" + ("" if threshold is None else f" and a mean return >= {threshold:g}")
 
     def judge(
         self, settings: MinigridSettings, result: EvalResult, eval_settings: EvalSettings

@@ -162,6 +162,18 @@ class ToyTextFamily(GymnasiumFamily):
             return None
         return super().check_judgeable(settings, eval_settings)
 
+    def solved_means(
+        self, settings: GymnasiumSettings, eval_settings: EvalSettings, episodes: int
+    ) -> str | None:
+        known = self.optimum(settings)
+        if eval_settings.reward_threshold is not None or known is None:
+            return super().solved_means(settings, eval_settings, episodes)
+        line = known.stationary.mean - known.tolerance(episodes)
+        return (
+            f"a mean return >= {line:.3f}: the best policy's {known.stationary.mean:.3f} less "
+            f"the noise of {episodes:,} episodes"
+        )
+
     def judge(
         self, settings: GymnasiumSettings, result: EvalResult, eval_settings: EvalSettings
     ) -> Judgement:

@@ -28,7 +28,7 @@ def test_a_broken_config_exits_1_with_the_cause_and_a_command_to_try():
     result = invoke("--grid", "10x10", "--algo", "a2c", "--max-steps", "100000")
     assert result.exit_code == 1, result.output
     assert "time limit" in result.output and "error" in result.output
-    command = result.output.split("try (every fix above applied):")[1].split("\n")[1].strip()
+    command = result.output.split("try (the fixes of the causes above):")[1].split("\n")[1].strip()
     assert shlex.split(command) == ["rlgrid", "train", "--algo", "a2c", "--grid", "10x10",
                                     "--max-steps", "80"]  # fmt: skip
 

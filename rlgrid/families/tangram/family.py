@@ -87,6 +87,7 @@ class TangramFamily(Family):
     draws_text = True
     plain_algo = "maskable-ppo"  # the q-table's numbered boards exist for fixed sets only
     guiding_reward = "solvable"
+    success_words = "fill their silhouette"
 
     def claims(self, env_id: str) -> bool:
         return env_id.rpartition(":")[2] == TANGRAM_ID
@@ -140,6 +141,10 @@ class TangramFamily(Family):
 
     def check_judgeable(self, settings: Any, eval_settings: EvalSettings) -> None:
         return None  # filling every silhouette is always a definition of solved
+
+    def solved_means(self, settings: Any, eval_settings: EvalSettings, episodes: int) -> str:
+        threshold = eval_settings.reward_threshold
+        return "100%" if threshold is None else f"at least {100 * threshold:g}%"
 
     def judge(
         self, settings: TangramSettings, result: EvalResult, eval_settings: EvalSettings

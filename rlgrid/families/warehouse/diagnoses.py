@@ -94,7 +94,7 @@ def _shaping(settings: WarehouseSettings, setup: DoctorSetup) -> list[Finding]:
                 "shaping",
                 f"an episode that never reaches the target earns more from shaping ({total:.2f}) "
                 f"than reaching it pays ({GOAL:g}): the agent learns to collect the bonus instead",
-                f"over a {limit}-step episode: {parts}; goal reward {GOAL:g}",
+                f"in one {limit}-step episode: {parts}; goal reward {GOAL:g}",
                 fix,
             )
         ]

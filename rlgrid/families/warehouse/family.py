@@ -46,6 +46,7 @@ class WarehouseFamily(Family):
     draws_text = True
     maps_policies = True
     guiding_reward = "potential"
+    success_words = "reach their target"
 
     def claims(self, env_id: str) -> bool:
         return env_id.rpartition(":")[2] == WAREHOUSE_ID
@@ -105,6 +106,11 @@ class WarehouseFamily(Family):
             return super().plan_words(settings, plan)
         pairs = "start and target pair" if settings.random_start else "target"
         return f"every {pairs} once"
+
+    def solved_means(
+        self, settings: WarehouseSettings, eval_settings: EvalSettings, episodes: int
+    ) -> str:
+        return f"100% at ratio <= {eval_settings.max_ratio:g}"
 
     def judge(
         self, settings: WarehouseSettings, result: EvalResult, eval_settings: EvalSettings
