@@ -38,6 +38,9 @@ class Algorithm:
     """Whether ``until_solved`` can stop it (it judges itself periodically)."""
     needs_masks: ClassVar[bool] = False
     """Whether it works only on envs that say which actions they allow (``action_masks()``)."""
+    uses_masks: ClassVar[bool] = False
+    """Whether it acts (and explores) only among the allowed actions where an env has masks;
+    otherwise it picks any action and learns which the env refuses."""
     params: ClassVar[type[BaseModel]]
     """Its hyperparameters, the config table named like the algorithm."""
     agent: ClassVar[str]
@@ -55,6 +58,7 @@ class QTable(Algorithm):
     actions = DISCRETE
     budget_units = ("episodes", "timesteps")
     default_budget = 1000
+    uses_masks = True
     params = QTableParams
     agent = "rlgrid.algos.qtable.agent:QTableAgent"
 
@@ -86,6 +90,7 @@ class MaskablePPO(Algorithm):
     summary = "PPO that acts only among allowed actions (sb3-contrib's MaskablePPO)"
     actions = DISCRETE
     needs_masks = True
+    uses_masks = True
     params = MaskablePPOParams
     agent = "rlgrid.algos.sb3.agent:SB3Agent"
 

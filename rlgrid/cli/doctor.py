@@ -20,7 +20,7 @@ OWN_FLAGS = {
     "env.max_steps": "--max-steps", "env.reward": "--reward", "env.obs": "--obs",
     "env.grid": "--grid", "env.window": "--window", "env.targets": "--targets",
     "episodes": "--episodes", "timesteps": "--timesteps", "seed": "--seed",
-    "until_solved": "--until-solved",
+    "until_solved": "--until-solved", "algo": "--algo",
 }  # fmt: skip
 """Settings that ``rlgrid train`` has a flag for; an ``hp.KEY`` is ``--hp KEY=VALUE``, another
 ``env.KEY`` is ``--env-kwargs KEY=VALUE``, anything else is said as a config line."""
@@ -132,7 +132,9 @@ def _replaced(base: list[str], words: list[str]) -> list[str]:
             if result[i] == flag
             and (flag not in ("--hp", "--env-kwargs") or _key(result[i + 1]) == _key(value))
         ]
-        for i in reversed(same):
+        other = {"--episodes": "--timesteps", "--timesteps": "--episodes"}.get(flag)
+        same += [i for i in range(len(result) - 1) if result[i] == other]
+        for i in sorted(same, reverse=True):
             del result[i : i + 2]
         result += [flag, value]
     return result

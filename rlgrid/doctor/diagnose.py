@@ -12,8 +12,8 @@ from rlgrid.algos.registry import ALGOS
 from rlgrid.config import TrainConfig, build_config, read_preset
 from rlgrid.doctor.config_checks import check_config
 from rlgrid.doctor.numbers import check_numbers
-from rlgrid.doctor.probe import probe
-from rlgrid.errors import InvalidValueError
+from rlgrid.doctor.probe import Probe, probe
+from rlgrid.errors import IncompatibleError, InvalidValueError
 from rlgrid.families import DoctorSetup
 from rlgrid.findings import ERROR, NOTE, Diagnosis, Finding, Fix
 
@@ -26,8 +26,13 @@ def diagnose_config(config: TrainConfig, subject: str, seed: int = 0) -> Diagnos
     from the settings, the generic ones measured on random episodes, and its numbers."""
     family = config.family
     setup = DoctorSetup(tabular=config.algorithm.tabular(), reward=config.reward_setup())
+    misfit = _misfit(config)
+    if misfit is not None:
+        return Diagnosis(subject, [misfit])
     findings = list(family.diagnose(config.env, setup))
-    generic, measured = check_config(config, probe(config, seed))
+    random = probe(config, seed)
+    generic, measured = check_config(config, random)
+    findings += _masks_ignored(config, random, seed)
     findings += _not_named_twice(findings, generic)
     findings += check_numbers(config)
     return Diagnosis(subject, findings, measured)
@@ -94,6 +99,7 @@ def apply_fixes(
     setting, else the symptoms' (a run whose settings look right)."""
     given, hp = dict(given), dict(hp)
     done: set[str] = set()
+    budgets = ("episodes", "timesteps")
     wrong = [
         finding
         for finding in Diagnosis("", findings).sorted()
@@ -108,8 +114,65 @@ def apply_fixes(
             if key.startswith("hp."):
                 hp[key.removeprefix("hp.")] = value
             else:
+                if key in budgets:  # one budget: the other unit's goes
+                    given.pop(budgets[1 - budgets.index(key)], None)
                 given[key] = value
     return given, hp
+
+
+def _misfit(config: TrainConfig) -> Finding | None:
+    """The algorithm cannot work on the env at all (train refuses it): the first algorithm that
+    can, as the fix."""
+    from rlgrid.algos.registry import misfit
+    from rlgrid.training.states import training_envs
+
+    try:
+        training_envs(config)
+    except IncompatibleError as error:
+        envs = config.family.training_envs(config.env, config.reward_setup())
+        masked = envs.masked()
+        fits = [
+            name
+            for name, other in ALGOS.items()
+            if misfit(other, *envs.spaces(), config.env.id, masked) is None
+        ]
+        changes = {"algo": fits[0], **_budget_of(fits[0], config)} if fits else {}
+        return Finding(ERROR, "algorithm", "the algorithm cannot work on this env", str(error),
+                       Fix(changes))  # fmt: skip
+    return None
+
+
+def _budget_of(algo: str, config: TrainConfig) -> dict[str, int]:
+    """A budget ``algo`` counts, where the config's is in a unit it does not count."""
+    algorithm = ALGOS[algo]
+    if config.budget.unit in algorithm.budget_units:
+        return {}
+    return {algorithm.budget_units[0]: algorithm.default_budget}
+
+
+def _masks_ignored(config: TrainConfig, masked: Probe, seed: int) -> list[Finding]:
+    """An env with action masks trained by an algorithm that ignores them: it picks among all
+    actions, and the env ends an episode at a refused one (the tangram)."""
+    if masked.allowed is None or config.algorithm.uses_masks or masked.success_rate is None:
+        return []
+    unmasked = probe(config, seed, masked=False)
+    rate, allowed = unmasked.success_rate or 0.0, masked.success_rate
+    if rate >= allowed / 2:
+        return []
+    actions = config.family.make(config.env).action_space.n
+    users = [name for name, other in ALGOS.items() if other.uses_masks and not other.tabular()]
+    return [
+        Finding(
+            ERROR,
+            "action masks",
+            f"{config.algo} ignores the env's action masks: it picks among all {actions} actions "
+            "where only a few are allowed, and learns little but which ones the env refuses",
+            f"random episodes reach the goal {rate:.1%} of the time picking any action, "
+            f"{allowed:.1%} among the allowed ones ({masked.allowed:.1f} allowed per step on "
+            "average)",
+            Fix({"algo": users[0]}, f"{users[0]} acts only among the allowed actions"),
+        )
+    ]
 
 
 def _not_named_twice(family: list[Finding], generic: list[Finding]) -> list[Finding]:

@@ -96,10 +96,11 @@ def time_limit_of(env: Any) -> int | None:
     return int(spec.max_episode_steps) if spec and spec.max_episode_steps else None
 
 
-def probe(config: TrainConfig, seed: int = 0) -> Probe:
+def probe(config: TrainConfig, seed: int = 0, masked: bool = True) -> Probe:
     """Play random episodes on the envs ``config`` trains on (the reward it learns from), in
     lanes stepped together (the warehouse's batched env, or gymnasium envs side by side): each
-    lane plays the same number of whole episodes, so short episodes are not over-counted."""
+    lane plays the same number of whole episodes, so short episodes are not over-counted.
+    Actions are drawn among the allowed ones where the env has masks, unless not ``masked``."""
     envs = config.family.training_envs(config.env, config.reward_setup())
     single = envs.make()
     try:
@@ -109,19 +110,19 @@ def probe(config: TrainConfig, seed: int = 0) -> Probe:
         single.close()
     lanes = envs.lanes(LANES)
     try:
-        return _play(lanes, actions, limit, seed)
+        return _play(lanes, actions, limit, seed, masked)
     finally:
         close = getattr(lanes, "close", None)
         if close is not None:
             close()
 
 
-def _play(lanes: Any, actions: int, limit: int | None, seed: int) -> Probe:
+def _play(lanes: Any, actions: int, limit: int | None, seed: int, masked: bool) -> Probe:
     n = lanes.n
     quota = -(-EPISODES // n)
     agent = RandomAgent(actions, seed)
     lanes.reset(seed)
-    masks = lanes.masks() if hasattr(lanes, "masks") else None
+    masks = lanes.masks() if masked and hasattr(lanes, "masks") else None
     done = np.zeros(n, dtype=int)
     length = np.zeros(n, dtype=int)
     raw, shaped = np.zeros(n), np.zeros(n)
@@ -135,7 +136,7 @@ def _play(lanes: Any, actions: int, limit: int | None, seed: int) -> Probe:
             allowed += int(masks.sum())
         step = lanes.step(agent.act_batch(None, masks) if masks is not None else
                           agent.rng.integers(actions, size=n))  # fmt: skip
-        masks = step.masks
+        masks = step.masks if masked else None
         steps += n
         length += 1
         raw += step.raw_reward

@@ -108,3 +108,9 @@ def test_a_failed_run_says_how_it_failed(tmp_path):
     found = json.loads(invoke(str(run), "--json").output)
     failed = next(item for item in found["findings"] if item["check"] == "training failed")
     assert failed["severity"] == "error" and "diverged at step 7" in failed["evidence"]
+
+
+def test_a_budget_in_the_other_unit_replaces_the_given_one():
+    findings = [Finding(ERROR, "algorithm", "w", "e", Fix({"algo": "a2c", "timesteps": 100}))]
+    base = ["rlgrid", "train", "--algo", "q-table", "--episodes", "500"]
+    assert fix_command(base, findings) == "rlgrid train --algo a2c --timesteps 100"

@@ -161,3 +161,20 @@ def test_applied_fixes_make_a_config_the_doctor_finds_healthy():
     fixed_given, fixed_hp = apply_fixes(given, hp, found.findings)
     assert fixed_given["env.max_steps"] == 80
     assert diagnose_config(build_config(None, fixed_given, fixed_hp), "fixed").healthy
+
+
+def test_an_algorithm_that_cannot_work_on_the_env_is_named_with_one_that_can():
+    found = diagnosis({"algo": "q-table", "env.id": "CartPole-v1", "episodes": 500})
+    item = finding(found, "algorithm")
+    assert item.severity == ERROR and "q-table" in item.evidence
+    assert item.fix.changes == {"algo": "a2c", "timesteps": 100_000}
+    given, _ = apply_fixes({"algo": "q-table", "episodes": 500}, {}, found.findings)
+    assert given == {"algo": "a2c", "timesteps": 100_000}  # the other budget unit goes
+
+
+def test_masks_ignored_by_the_algorithm_are_an_error_fixed_by_one_that_uses_them():
+    found = diagnosis({"algo": "ppo", "env.id": "rlgrid/Tangram-v0", "timesteps": 20_000})
+    item = finding(found, "action masks")
+    assert item.severity == ERROR and item.fix.changes == {"algo": "maskable-ppo"}
+    masked = diagnosis({"algo": "maskable-ppo", "env.id": "rlgrid/Tangram-v0"})
+    assert masked.healthy
