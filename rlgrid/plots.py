@@ -32,21 +32,32 @@ def learning_curve(
     success: np.ndarray | None,
     optimal: np.ndarray | None = None,
     returns: np.ndarray | None = None,
+    fair_from: int = 0,
 ) -> None:
     """Steps per episode with a 100-episode moving average (and the shortest path's, when
     known) above the success rate's moving average (or the return's, for envs that report no
-    success); written atomically as PNG."""
+    success); written atomically as PNG. The averages start at episode ``fair_from``: before
+    it, envs stepped side by side have finished only their short episodes (the successes), and
+    an average would show a false start (:func:`rlgrid.runs.fair_start`)."""
     from matplotlib.figure import Figure
 
     episodes = np.arange(1, len(length) + 1)
+    fair_from = min(fair_from, len(length) - 1)
+    later = episodes[fair_from:]
     figure = Figure(figsize=(8, 5.5))
     top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
     top.plot(episodes, length, color="#9db8d9", linewidth=0.6, label="steps per episode")
-    top.plot(episodes, moving_average(length), color="#1f4e99", linewidth=2, label="100-ep mean")
+    top.plot(
+        later,
+        moving_average(length[fair_from:]),
+        color="#1f4e99",
+        linewidth=2,
+        label="100-ep mean",
+    )
     if optimal is not None:
         top.plot(
-            episodes,
-            moving_average(optimal),
+            later,
+            moving_average(optimal[fair_from:]),
             color="#d98c1f",
             linestyle="--",
             linewidth=1.5,
@@ -57,11 +68,11 @@ def learning_curve(
     top.legend(loc="upper right", fontsize=8)
     top.grid(alpha=0.3)
     if success is not None:
-        bottom.plot(episodes, moving_average(success.astype(np.float64)), color="#2a8a3e")
+        bottom.plot(later, moving_average(success[fair_from:].astype(np.float64)), color="#2a8a3e")
         bottom.set_ylim(-0.05, 1.05)
         bottom.set_ylabel("success\n(100-ep mean)")
     elif returns is not None:
-        bottom.plot(episodes, moving_average(returns), color="#2a8a3e")
+        bottom.plot(later, moving_average(returns[fair_from:]), color="#2a8a3e")
         bottom.set_ylabel("return\n(100-ep mean)")
     bottom.set_xlabel("episode")
     bottom.grid(alpha=0.3)

@@ -39,6 +39,10 @@ def doctor(run: Path | None, json_output: bool, runs_dir: Path, **flags: Any) ->
 
     given = {key: value for key, value in flags.items() if _given(key, value)}
     if run is not None:
+        if run.suffix == ".toml" and run.is_file():
+            raise typer.BadParameter(
+                f"{run} is a config file: diagnose it with --config {run}", param_hint="RUN"
+            )
         if given:
             raise typer.BadParameter(
                 f"a run is diagnosed with its own settings; drop {', '.join(_flag_names(given))}",
@@ -194,8 +198,8 @@ def _print(diagnosis: Diagnosis, command: str | None) -> None:
     if findings:
         table = Table(show_lines=True, expand=True)
         table.add_column("severity", no_wrap=True)
-        for name, ratio in (("what", 4), ("evidence", 3), ("fix", 2)):
-            table.add_column(name, ratio=ratio)
+        for name, ratio in (("what", 4), ("evidence", 4), ("fix", 3)):
+            table.add_column(name, ratio=ratio, overflow="fold")
         for index, finding in enumerate(findings):
             fix = finding.fix
             changes = "\n".join(
@@ -223,7 +227,12 @@ def _print(diagnosis: Diagnosis, command: str | None) -> None:
         if key in diagnosis.measured:
             out.print(f"{words}: {diagnosis.measured[key]}", soft_wrap=True, highlight=False)
     if diagnosis.healthy:
-        out.print("verdict: nothing wrong found; train it.")
+        solved = diagnosis.measured.get("solved")
+        out.print(
+            "verdict: the run solved its task; nothing wrong found."
+            if solved
+            else "verdict: nothing wrong found; train it."
+        )
         return
     wrong = [finding for finding in findings if finding.severity != "note"]
     counts = " and ".join(
@@ -235,7 +244,9 @@ def _print(diagnosis: Diagnosis, command: str | None) -> None:
     if symptoms:
         counts += f" ({symptoms} of them symptoms in what the run did)"
     meaning = (
-        "it will not learn well as it is"
+        "rlgrid train refuses it as it is"
+        if any(f.check in ("config", "algorithm") for f in wrong)
+        else "it will not learn well as it is"
         if any(f.severity == "error" and not f.symptom for f in wrong)
         else "something keeps it from learning well"
     )

@@ -49,7 +49,8 @@ def path_lengths(probe: Probe) -> np.ndarray | None:
     if probe.shortest is not None:
         return probe.shortest
     if probe.successes is not None and probe.successes.any():
-        return probe.lengths[probe.successes].astype(float)
+        reached = probe.lengths[probe.successes].astype(float)
+        return reached[reached <= np.percentile(reached, 10)]  # the shortest random ways
     return None
 
 
@@ -249,7 +250,7 @@ def _exploration(config: TrainConfig, probe: Probe) -> list[Finding]:
             f"{end:g} over {fraction:.0%} of the budget) x {rate:.1%} random success = "
             f"{expected:.1f} successes",
             Fix(
-                {key: min(1.0, fraction * 2)} if fraction < 0.5 else {},
+                {key: min(1.0, max(0.2, fraction * 2))} if fraction < 0.5 else {},
                 "explore longer, or train longer",
             ),
         )

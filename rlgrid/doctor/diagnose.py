@@ -44,6 +44,8 @@ def diagnose_run(path: Path) -> tuple[Diagnosis, Path]:
     and what its agent does when replayed (loops, where it fails: a picture beside its files).
     Returns the diagnosis and the run folder."""
     from rlgrid.doctor.replay import replay_agent, replay_findings
+    from rlgrid.doctor.run_files import read_run
+    from rlgrid.doctor.run_status import settled, status_findings
     from rlgrid.doctor.trends import trend_findings
     from rlgrid.runs.folder import find_run, read_manifest
     from rlgrid.training.states import load_run_config
@@ -51,21 +53,7 @@ def diagnose_run(path: Path) -> tuple[Diagnosis, Path]:
     run, _ = find_run(path)
     config = load_run_config(run)
     diagnosis = diagnose_config(config, str(run))
-    manifest = read_manifest(run)
-    if manifest.get("status") == "failed":
-        diagnosis.findings.append(
-            Finding(
-                ERROR,
-                "training failed",
-                "training stopped with an error",
-                str(manifest.get("error", "no error recorded")),
-                Fix(
-                    words="see the fixes of the other findings; a diverged run needs a smaller "
-                    "learning rate"
-                ),
-                symptom=True,
-            )
-        )
+    diagnosis.findings += status_findings(run, read_manifest(run))
     trends, measured = trend_findings(run, config)
     diagnosis.findings += [replace(finding, symptom=True) for finding in trends]
     diagnosis.measured.update(measured)
@@ -73,7 +61,7 @@ def diagnose_run(path: Path) -> tuple[Diagnosis, Path]:
     replayed, measured, _ = replay_findings(run, config, agent, run / PICTURE, model=model)
     diagnosis.findings += [replace(finding, symptom=True) for finding in replayed]
     diagnosis.measured.update(measured)
-    return diagnosis, run
+    return settled(diagnosis, read_run(run).solved), run
 
 
 def diagnose_settings(

@@ -71,16 +71,23 @@ def _rollout(config: TrainConfig, values: dict[str, Any]) -> list[Finding]:
     if not isinstance(n_steps, int) or config.budget.unit != "timesteps":
         return []
     rollout = n_steps * values["n_envs"]
-    if rollout <= config.budget.total:
+    total = config.budget.total
+    if rollout <= total:
         return []
+    shorter = max(1, total // (10 * values["n_envs"]))
+    batch = values.get("batch_size")
+    if isinstance(batch, int) and shorter * values["n_envs"] < batch:  # PPO's minibatch
+        fix = Fix({"timesteps": rollout * 20}, "a budget of at least 20 updates")
+    else:
+        fix = Fix({"hp.n_steps": shorter}, "ten updates within the budget")
     return [
         Finding(
             ERROR,
             "hyperparameters",
             "one rollout is longer than the whole budget: the agent is never updated",
             f"n_steps {n_steps} x n_envs {values['n_envs']} = {rollout:,} steps per update; "
-            f"budget {config.budget.total:,}",
-            Fix({"timesteps": rollout * 20}, "a budget of at least 20 updates"),
+            f"budget {total:,}",
+            fix,
         )
     ]
 
@@ -101,15 +108,14 @@ def _replay(config: TrainConfig, values: dict[str, Any]) -> list[Finding]:
                 Fix({"hp.learning_starts": max(1, total // 20)}, "start at 5% of the budget"),
             )
         )
-    if isinstance(interval, int) and interval * values["n_envs"] >= total:
+    if isinstance(interval, int) and interval >= total:  # SB3 counts it in env steps
         found.append(
             Finding(
                 ERROR,
                 "hyperparameters",
                 "the target network is never updated within the budget: DQN bootstraps from "
                 "its random first weights throughout",
-                f"target_update_interval {interval:,} x n_envs {values['n_envs']}; budget "
-                f"{total:,}",
+                f"target_update_interval {interval:,} steps; budget {total:,}",
                 Fix({"hp.target_update_interval": max(1, total // 100)}, "100 updates"),
             )
         )

@@ -75,7 +75,9 @@ def replay_findings(
     picture = None if out is None else _draw(config, agent, env.unwrapped, played, run, out)
     if picture is not None:
         measured["replay_picture"] = str(picture)
-    measured["replay_watch"] = f"rlgrid render {model or run} --seed {failing[0].seed} --episodes 1"
+    mode = "--ansi" if config.family.draws_text else "--human"
+    watch = f"rlgrid render {model or run} {mode} --seed {failing[0].seed} --episodes 1"
+    measured["replay_watch"] = watch
     findings.append(_where_finding(played, failing))
     return findings, measured, picture
 
@@ -136,7 +138,9 @@ def _loop_finding(config: TrainConfig, failing: list[Replayed], looping: list[Re
     zero = [loop.zero_valued for loop in loops if loop.zero_valued is not None]
     if zero:
         states = sum(loop.steps for loop in loops)
-        evidence += f"; the q-table values {sum(zero)} of their {states} states at 0"
+        evidence += (
+            f"; {sum(zero)} of the {states} states they loop through are still 0 in the table"
+        )
         words = UNTAUGHT if 2 * sum(zero) >= states else TAUGHT
     else:
         words = "train longer"

@@ -159,6 +159,8 @@ def _time_limit(files: RunFiles, config: TrainConfig, measured: dict[str, Any]) 
     if paths and max(paths) > limit / 2:
         seen += f"; shortest paths up to {max(paths)} steps"
         fix = Fix({"env.max_steps": 2 * limit}, "a time limit that leaves room to explore")
+    elif config.algorithm.tabular():
+        fix = Fix(words="the q-table has not learned its way yet: see the budget findings")
     elif config.family.guiding_reward not in (None, getattr(config.env, "reward", None)):
         guide = config.family.guiding_reward
         fix = Fix({"env.reward": guide}, f"the {guide} reward pays progress toward the goal")

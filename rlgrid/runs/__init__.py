@@ -37,7 +37,14 @@ from rlgrid.runs.folder import (
     versions,
 )
 from rlgrid.runs.lock import RunLock
-from rlgrid.runs.metrics import METRIC_COLUMNS, EpisodeRow, MetricsLog, metrics_text, read_metrics
+from rlgrid.runs.metrics import (
+    METRIC_COLUMNS,
+    EpisodeRow,
+    MetricsLog,
+    fair_start,
+    metrics_text,
+    read_metrics,
+)
 
 __all__ = [
     "CHECKPOINTS",
@@ -61,6 +68,7 @@ __all__ = [
     "checkpoint_path",
     "clean_temp_files",
     "create_run",
+    "fair_start",
     "find_run",
     "metrics_text",
     "new_manifest",

@@ -123,3 +123,14 @@ class MetricsLog:
     def close(self) -> None:
         if not self._stream.closed:
             self._stream.close()
+
+
+def fair_start(rows: Sequence[EpisodeRow]) -> int:
+    """The first step at which the episodes ended so far are a fair sample: every lane has
+    played a whole episode of the longest length seen. Before it, lanes that run side by side
+    have finished only their short episodes (on the warehouse: the successes; a failure runs to
+    the time limit), and the average would start at a false 100%. The number of lanes is read
+    off the first episode: all lanes start together, and the step counter counts every lane."""
+    first = rows[0]
+    lanes = max(first.timesteps // max(first.length, 1), 1)
+    return lanes * max(row.length for row in rows)

@@ -34,8 +34,8 @@ class Curve:
     """A run's learning curve as the study's chart draws it: the 100-episode moving average of
     its success (``success`` True), or of its env's own return where success is not known,
     against the step each episode ended at; from the first step at which the average is fair
-    (:func:`fair_start`) to the step the run stopped at (``end``: the last value held until
-    there), so that a run stopped by ``until_solved`` ends where it stopped."""
+    (:func:`rlgrid.runs.fair_start`) to the step the run stopped at (``end``: the last value
+    held until there), so that a run stopped by ``until_solved`` ends where it stopped."""
 
     steps: np.ndarray
     values: np.ndarray
@@ -43,17 +43,6 @@ class Curve:
     end: int
     stopped: bool
     """Whether ``until_solved`` stopped the run (at ``end``) before its budget."""
-
-
-def fair_start(rows: list[runs.EpisodeRow]) -> int:
-    """The first step at which the episodes ended so far are a fair sample: every lane has
-    played a whole episode of the longest length seen. Before it, lanes that run side by side
-    have finished only their short episodes (on the warehouse: the successes; a failure runs to
-    the time limit), and the average would start at a false 100%. The number of lanes is read
-    off the first episode: all lanes start together, and the step counter counts every lane."""
-    first = rows[0]
-    lanes = max(first.timesteps // max(first.length, 1), 1)
-    return lanes * max(row.length for row in rows)
 
 
 def run_curve(run: Path) -> Curve | None:
@@ -68,7 +57,7 @@ def run_curve(run: Path) -> Curve | None:
     manifest = runs.read_json(run / runs.MANIFEST) if (run / runs.MANIFEST).exists() else {}
     end = max(int(manifest.get("timesteps", 0)), int(steps[-1]))
     # At each step, the average after every episode that ended there; from the fair start on.
-    kept = np.append(steps[1:] != steps[:-1], True) & (steps >= fair_start(rows))
+    kept = np.append(steps[1:] != steps[:-1], True) & (steps >= runs.fair_start(rows))
     if not kept.any():
         return None
     steps, values = steps[kept], values[kept]

@@ -206,6 +206,8 @@ def _draw_curve(
     successes = [row.success for row in rows]
     optimal = np.array(shortest) if min(shortest) >= 0 else None
     success = np.array([bool(s) for s in successes]) if None not in successes else None
+    start = runs.fair_start(rows)
+    fair = next((index for index, row in enumerate(rows) if row.timesteps >= start), 0)
     try:
         plotter.draw(
             path=run / runs.CURVE,
@@ -214,6 +216,7 @@ def _draw_curve(
             success=success,
             optimal=optimal,
             returns=np.array([row.ret for row in rows]) if success is None else None,
+            fair_from=fair,
         )
     except (OSError, RuntimeError) as error:
         quietly(reporter.note, f"warning: the learning curve was not drawn: {error}")

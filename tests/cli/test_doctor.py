@@ -27,7 +27,7 @@ def test_a_healthy_preset_exits_0_with_a_plain_verdict():
 def test_a_broken_config_exits_1_with_the_cause_and_a_command_to_try():
     result = invoke("--grid", "10x10", "--algo", "a2c", "--max-steps", "100000")
     assert result.exit_code == 1, result.output
-    assert "time limit" in result.output and "error" in result.output
+    assert "time limit" in result.output and "warning" in result.output
     command = result.output.split("try (the fixes of the causes above):")[1].split("\n")[1].strip()
     assert shlex.split(command) == ["rlgrid", "train", "--algo", "a2c", "--grid", "10x10",
                                     "--max-steps", "80"]  # fmt: skip
@@ -105,6 +105,7 @@ def test_a_failed_run_says_how_it_failed(tmp_path):
     CliRunner().invoke(app, ["train", "--grid", "4x5", "--runs-dir", str(runs)])
     run = runs / "q-table_1000ep"
     update_manifest(run, read_manifest(run), status="failed", error="training diverged at step 7")
+    (run / "eval.json").unlink()  # a failed run has no final evaluation
     found = json.loads(invoke(str(run), "--json").output)
     failed = next(item for item in found["findings"] if item["check"] == "training failed")
     assert failed["severity"] == "error" and "diverged at step 7" in failed["evidence"]
@@ -114,3 +115,28 @@ def test_a_budget_in_the_other_unit_replaces_the_given_one():
     findings = [Finding(ERROR, "algorithm", "w", "e", Fix({"algo": "a2c", "timesteps": 100}))]
     base = ["rlgrid", "train", "--algo", "q-table", "--episodes", "500"]
     assert fix_command(base, findings) == "rlgrid train --algo a2c --timesteps 100"
+
+
+def test_a_solved_run_is_healthy_and_says_so_and_an_interrupted_one_says_how_to_go_on(tmp_path):
+    from rlgrid.runs.folder import read_manifest, update_manifest
+
+    runs = tmp_path / "runs"
+    args = ["train", "--grid", "10x10", "--max-steps", "100000", "--episodes", "8000"]
+    assert CliRunner().invoke(app, [*args, "--runs-dir", str(runs)]).exit_code == 0
+    run = runs / "q-table_8000ep"
+    result = invoke(str(run))
+    assert result.exit_code == 0, result.output  # the huge time limit did not stop it
+    assert "solved its task" in result.output
+    found = json.loads(invoke(str(run), "--json").stdout)
+    limit = next(item for item in found["findings"] if item["check"] == "time limit")
+    assert limit["severity"] == "note" and limit["what"].endswith("(it solved anyway)")
+    update_manifest(run, read_manifest(run), status="interrupted")
+    (run / "eval.json").unlink()
+    found = json.loads(invoke(str(run), "--json").stdout)
+    stopped = next(item for item in found["findings"] if item["check"] == "interrupted")
+    assert stopped["fix"]["words"] == f"rlgrid train --resume {run}"
+
+
+def test_a_config_file_given_as_run_says_to_use_config():
+    result = invoke("configs/a2c_6x6.toml")
+    assert result.exit_code == 2 and "--config configs/a2c_6x6.toml" in result.output

@@ -35,7 +35,7 @@ class Cause:
 
 
 CAUSES = {
-    "no_time_limit_10x10": Cause(ERROR, "time limit", "env.max_steps", lambda v: v == 80),
+    "no_time_limit_10x10": Cause(WARNING, "time limit", "env.max_steps", lambda v: v == 80),
     "proximity_bonus_10x10": Cause(ERROR, "shaping", "env.reward", lambda v: v == "potential"),
     "exploration_bonus_10x10": Cause(ERROR, "shaping", "env.reward", lambda v: v == "potential"),
     "gamma_sparse_64x64": Cause(WARNING, "horizon", "hp.gamma", lambda v: v >= 0.99),

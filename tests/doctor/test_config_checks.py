@@ -47,10 +47,10 @@ def test_a_healthy_config_has_only_notes():
     assert [item.check for item in found.findings] == ["reward reachability"]
 
 
-def test_a_time_limit_as_good_as_none_is_an_error_fixed_by_the_default():
+def test_a_time_limit_as_good_as_none_is_named_with_the_default_as_fix():
     found = diagnosis({"algo": "a2c", "env.grid": "10x10", "env.max_steps": 100_000})
     item = finding(found, "time limit")
-    assert item.severity == ERROR
+    assert item.severity == WARNING
     assert item.fix.changes == {"env.max_steps": 80}
     assert "1,250x" in item.evidence
 
@@ -178,3 +178,13 @@ def test_masks_ignored_by_the_algorithm_are_an_error_fixed_by_one_that_uses_them
     assert item.severity == ERROR and item.fix.changes == {"algo": "maskable-ppo"}
     masked = diagnosis({"algo": "maskable-ppo", "env.id": "rlgrid/Tangram-v0"})
     assert masked.healthy
+
+
+def test_default_dqn_is_healthy():
+    # SB3 counts target_update_interval in env steps: 10,000 of a 100,000 budget is 10 updates
+    assert diagnosis({"algo": "dqn", "env.grid": "6x6"}).healthy
+
+
+def test_a_rollout_longer_than_a_small_budget_is_fixed_by_a_shorter_rollout():
+    found = diagnosis({"algo": "a2c", "env.grid": "4x5", "timesteps": 1_000}, {"n_steps": 4096})
+    assert finding(found, "hyperparameters").fix.changes == {"hp.n_steps": 6}  # 16 envs

@@ -66,7 +66,7 @@ def test_an_undertrained_q_table_loops_and_its_failing_targets_are_drawn(tmp_pat
     assert measured["replay_looping"] == measured["replay_failing"]  # trapped, every one
     assert f"{measured['replay_looping']} of {measured['replay_failing']} failing" in loops.evidence
     assert "most common: " in loops.evidence
-    assert "the q-table values" in loops.evidence
+    assert "still 0 in the table" in loops.evidence
     assert loops.fix is not None and loops.fix.changes["episodes"] > 30
     assert loops.fix.changes["until_solved"] is True
     assert "failing targets (failed/played): (" in where.evidence

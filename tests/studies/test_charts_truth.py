@@ -6,8 +6,8 @@ the time limit)."""
 import numpy as np
 
 from rlgrid import runs
-from rlgrid.runs import EpisodeRow
-from rlgrid.studies.charts import fair_start, run_curve, sampled
+from rlgrid.runs import EpisodeRow, fair_start
+from rlgrid.studies.charts import run_curve, sampled
 from tests.studies.conftest import fake_run
 
 LIMIT = 20
