@@ -134,13 +134,19 @@ def root(
         typer.echo(ctx.get_help())
 
 
-app.command("check-env")(check_env.check_env)
-app.command("train")(train.train)
-app.command("eval")(eval.eval_run)
-app.command("render")(render.render)
-app.command("compare")(compare.compare)
-app.command("bench")(bench.bench)
-app.command("doctor")(doctor.doctor)
+COMMANDS = (
+    ("check-env", check_env.check_env, "Check an environment: gymnasium, SB3 and rlgrid checks."),
+    ("train", train.train, "Train an agent; a run folder appears under runs/."),
+    ("eval", eval.eval_run, "Play a trained agent greedily against the oracle and a random agent."),
+    ("render", render.render, "Watch an agent (or a random one): window, terminal, GIF or MP4."),
+    ("compare", compare.compare, "Run a study: algorithms, rewards and settings over seeds."),
+    ("bench", bench.bench, "Measure env speed, training speed and time to solve."),
+    ("doctor", doctor.doctor, "Why an agent does not learn, and what will fix it."),
+)  # fmt: skip
+"""Each command with its line in ``rlgrid --help`` (its docstring's first paragraph wraps badly
+there)."""
+for _name, _command, _line in COMMANDS:
+    app.command(_name, short_help=_line)(_command)
 
 
 def _standard_streams() -> None:
