@@ -49,10 +49,12 @@ class EpisodeRows:
                    self.epsilon, self.shortest_path_length, self.shaped_return)  # fmt: skip
         return [EpisodeRow(*row) for row in zip(*(c[start:] for c in columns), strict=True)]
 
-    def recent(self, window: int = 100) -> dict[str, float]:
-        """Means over the last ``window`` episodes, for progress lines."""
-        if not self.length:
-            return {"length": 0.0, "return": 0.0, "success": float("nan")}
+    def recent(self, window: int = 100, fair_after: int = 0) -> dict[str, float]:
+        """Means over the last ``window`` episodes, for progress lines; unknown (nan) before
+        step ``fair_after``, where the episodes ended so far are not yet a fair sample (envs
+        side by side have finished only their short episodes, the successes)."""
+        if not self.length or self.timesteps[-1] < fair_after:
+            return {"length": float("nan"), "return": float("nan"), "success": float("nan")}
         known = [s for s in self.success[-window:] if s is not None]
         return {
             "length": float(np.mean(self.length[-window:])),

@@ -33,15 +33,11 @@ def statistics(rate: float, stats: dict[str, float]) -> list[tuple[str, bool]]:
     """The statistics the line can show, most useful first, each with whether it is one of the
     last 100 episodes' (the success rate where known, the return, the length) rather than the
     throughput."""
-    parts = []
-    success = stats["success"]
-    if success == success:  # nan: unknown
-        parts.append((f"success {100 * success:.0f}%", True))
-    parts += [
-        (f"{rate:,.0f} steps/s", False),
-        (f"return {stats['return']:.2f}", True),
-        (f"len {stats['length']:.1f}", True),
-    ]
+    success, known = stats["success"], stats["length"] == stats["length"]  # nan: unknown
+    parts = [(f"success {100 * success:.0f}%", True)] if success == success else []
+    parts.append((f"{rate:,.0f} steps/s", False))
+    if known:
+        parts += [(f"return {stats['return']:.2f}", True), (f"len {stats['length']:.1f}", True)]
     return parts
 
 

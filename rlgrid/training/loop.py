@@ -82,6 +82,10 @@ def train(
         flush()
         metrics.sync()
 
+    limit = getattr(config.family.resolved(config.env), "max_steps", None)
+    fair_after = int(getattr(config.params, "n_envs", 1)) * (limit or 0)
+    """Every env side by side has played a whole episode (to the time limit) by this step."""
+
     def report(episodes: int, timesteps: int) -> None:
         now = time.perf_counter()
         if now - clock["report"] < 0.1:
@@ -89,7 +93,7 @@ def train(
         clock["report"] = now
         if now - clock["flush"] > 1.0:
             flush()
-        stats = {**agent.rows.recent(), "timesteps": timesteps}
+        stats = {**agent.rows.recent(fair_after=fair_after), "timesteps": timesteps}
         quietly(reporter.update, episodes if unit == "episodes" else timesteps, stats)
 
     def force(signal_name: str) -> None:
