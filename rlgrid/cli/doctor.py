@@ -32,8 +32,11 @@ def doctor(run: Path | None, json_output: bool, runs_dir: Path, **flags: Any) ->
     episodes and the run's own records, each finding with the numbers that show it and the
     change to try. Exit 0 when nothing is wrong, 1 when something is.
 
-    Examples: rlgrid doctor --config configs/a2c_6x6.toml; rlgrid doctor --grid 10x10 --algo a2c
-    --reward proximity; rlgrid doctor runs/a2c_781000
+    Examples: rlgrid doctor --config configs/broken/proximity_bonus_10x10.toml
+
+    rlgrid doctor --grid 10x10 --algo a2c --reward exploration
+
+    rlgrid doctor latest
     """
     from rlgrid.doctor.diagnose import diagnose_run, diagnose_settings
 
@@ -278,6 +281,7 @@ def _doctor_params(
     run: Annotated[
         Path | None,
         typer.Argument(
+            metavar="RUN",
             help="A run folder: diagnose its config and what its training did. " + RUN_HELP,
             show_default=False,
         ),
