@@ -133,5 +133,5 @@ def test_a_deep_run_replays_its_final_model_and_is_told_to_shape_a_sparse_reward
         "env.reward": "potential",  # the warehouse's reward that pays progress
     }
     assert "the q-table" not in found[LOOPS].evidence
-    assert measured["replay_watch"].startswith(f"rlgrid render {model} --seed 10000")
+    assert measured["replay_watch"].startswith(f"rlgrid render {model} --ansi --seed 10000")
     assert measured["replay_model"] == str(model)
