@@ -240,7 +240,13 @@ def _exploration(config: TrainConfig, probe: Probe) -> list[Finding]:
     expected = exploring * rate
     if expected >= EXPLORING_SUCCESSES:
         return []
-    key = "hp.exploration_fraction"
+    if fraction < 0.5:
+        fix = Fix({"hp.exploration_fraction": min(1.0, max(0.2, fraction * 2))}, "explore longer")
+    elif expected > 0:
+        more = budget.total * EXPLORING_SUCCESSES / expected
+        fix = Fix({budget.unit: _round_up(more)}, f"{EXPLORING_SUCCESSES} random successes")
+    else:
+        fix = Fix(words="explore longer, or a reward that guides")
     return [
         Finding(
             WARNING,
@@ -249,10 +255,7 @@ def _exploration(config: TrainConfig, probe: Probe) -> list[Finding]:
             f"about {exploring:,.0f} episodes' worth of random actions (epsilon {start:g} -> "
             f"{end:g} over {fraction:.0%} of the budget) x {rate:.1%} random success = "
             f"{expected:.1f} successes",
-            Fix(
-                {key: min(1.0, max(0.2, fraction * 2))} if fraction < 0.5 else {},
-                "explore longer, or train longer",
-            ),
+            fix,
         )
     ]
 

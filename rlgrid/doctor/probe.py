@@ -160,6 +160,8 @@ def _play(lanes: Any, actions: int, limit: int | None, seed: int, masked: bool) 
     columns = (list(column) for column in zip(*rows, strict=True))
     _, lengths, cut, success, raw_returns, shaped_returns, shortest = columns
     known = not any(np.isnan(success))
+    if not known and _goal_only(raw_returns):
+        success, known = [float(value > 0) for value in raw_returns], True
     paths = all(value >= 0 for value in shortest)
     return Probe(
         episodes=len(rows),
@@ -173,3 +175,10 @@ def _play(lanes: Any, actions: int, limit: int | None, seed: int, masked: bool) 
         capped=capped,
         allowed=allowed / steps if masks is not None and steps else None,
     )
+
+
+def _goal_only(returns: list[float]) -> bool:
+    """Whether episodes earn nothing or one positive amount (FrozenLake's 0 or 1): an env that
+    does not say which episodes succeed, but whose reward only the goal pays."""
+    values = set(np.round(returns, 9).tolist())
+    return len(values) <= 2 and min(values) == 0 and max(values) > 0

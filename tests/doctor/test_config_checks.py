@@ -188,3 +188,10 @@ def test_default_dqn_is_healthy():
 def test_a_rollout_longer_than_a_small_budget_is_fixed_by_a_shorter_rollout():
     found = diagnosis({"algo": "a2c", "env.grid": "4x5", "timesteps": 1_000}, {"n_steps": 4096})
     assert finding(found, "hyperparameters").fix.changes == {"hp.n_steps": 6}  # 16 envs
+
+
+def test_an_env_whose_reward_only_the_goal_pays_counts_reaching_it_as_success():
+    found = diagnosis({"algo": "q-table", "env.id": "FrozenLake-v1", "episodes": 200})
+    item = finding(found, "exploration")
+    assert item.fix.changes["episodes"] > 200
+    assert diagnosis({"algo": "q-table", "env.id": "FrozenLake-v1"}).healthy  # 20,000 episodes
