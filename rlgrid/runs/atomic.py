@@ -123,13 +123,39 @@ def _json_kind(value: Any) -> str:
     return kinds.get(type(value), "null" if value is None else "a number")
 
 
-@contextlib.contextmanager
-def named_errors(path: Path) -> Iterator[None]:
-    """An OSError of a stream writing ``path`` names the file (a stream's own names none: a full
-    disk while appending would say "No space left on device" and not where)."""
-    try:
-        yield
-    except OSError as error:
-        if error.filename is None:
-            error.filename = str(path)
-        raise
+class AppendedFile:
+    """A file written by appending, as a log grows (``metrics.csv``, ``train_stats.csv``):
+    every write is flushed, :meth:`sync` makes it durable, and an OSError of the stream names
+    the file (a stream's own names none: a full disk would say "No space left on device" and
+    not where)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stream = path.open("a", newline="")
+
+    def write(self, text: str) -> None:
+        with self._named_errors():
+            self._stream.write(text)
+            self._stream.flush()
+
+    def sync(self) -> None:
+        with self._named_errors():
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
+
+    def close(self) -> None:
+        if not self._stream.closed:
+            self._stream.close()
+
+    @contextlib.contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            if error.filename is None:
+                error.filename = str(self.path)
+            raise

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from rlgrid.runs.atomic import named_errors, write_atomic
+from rlgrid.runs.atomic import AppendedFile, write_atomic
 from rlgrid.runs.folder import METRICS, RunError
 
 
@@ -106,23 +105,18 @@ class MetricsLog:
         self.rows: list[EpisodeRow] = rows
         """The rows kept from before this training session."""
         write_atomic(self.path, metrics_text(rows))
-        self._stream = self.path.open("a", newline="")
+        self._file = AppendedFile(self.path)
 
     def append(self, rows: Sequence[EpisodeRow]) -> None:
         """Write ``rows`` (or plain tuples in the column order) at the end and flush them."""
         if rows:
-            with named_errors(self.path):
-                self._stream.write(metrics_text(rows, header=False))
-                self._stream.flush()
+            self._file.write(metrics_text(rows, header=False))
 
     def sync(self) -> None:
-        with named_errors(self.path):
-            self._stream.flush()
-            os.fsync(self._stream.fileno())
+        self._file.sync()
 
     def close(self) -> None:
-        if not self._stream.closed:
-            self._stream.close()
+        self._file.close()
 
 
 def fair_start(rows: Sequence[EpisodeRow]) -> int:

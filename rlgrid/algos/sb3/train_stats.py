@@ -12,12 +12,11 @@ is left out when read. Reading needs no torch."""
 from __future__ import annotations
 
 import numbers
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rlgrid.runs import RunError, open_regular, write_atomic
-from rlgrid.runs.atomic import named_errors
+from rlgrid.runs.atomic import AppendedFile
 
 TRAIN_STATS = "train_stats.csv"
 STAT_KEYS: dict[str, tuple[str, ...]] = {
@@ -93,7 +92,7 @@ class TrainStatsLog:
         """Steps and updates at the last row written."""
         self.pending: dict[str, float] | None = None
         """The values of the newest updates, not written yet."""
-        self._stream = self.path.open("a")
+        self._file = AppendedFile(self.path)
 
     def _lines(self, head: Sequence[Sequence[str]], rows: Sequence[Mapping[str, float]]) -> str:
         cells = [list(line) for line in head]
@@ -126,20 +125,16 @@ class TrainStatsLog:
         row, self.pending = self.pending, None
         if row is None:
             return
-        with named_errors(self.path):
-            self._stream.write(self._lines((), [row]))
-            self._stream.flush()
+        self._file.write(self._lines((), [row]))
         self.last = (int(row["timesteps"]), int(row["n_updates"]))
 
     def sync(self) -> None:
         """Make the rows so far durable (before a checkpoint that counts their updates)."""
-        with named_errors(self.path):
-            self._stream.flush()
-            os.fsync(self._stream.fileno())
+        self._file.sync()
 
     def close(self) -> None:
         """Write the row of the last updates (the end of a training session) and close."""
-        if not self._stream.closed:
+        if not self._file.closed:
             self._write_pending()
             self.sync()
-            self._stream.close()
+            self._file.close()
