@@ -68,7 +68,7 @@ class Hooks:
     should_stop: Callable[[], bool]
     report: Callable[[int, int], None]
     """Called with (episodes, timesteps) as episodes finish."""
-    judge: Callable[[Any], Judgement] | None = None
+    judge: Callable[[Any], Judgement | None] | None = None
     """Evaluates the agent; the deep backends call it every ``eval.freq`` steps."""
     persist: Callable[[], None] = lambda: None
     """Makes the episode rows so far durable; called before every checkpoint is written."""

@@ -17,6 +17,10 @@ import gymnasium as gym
 import numpy as np
 
 from rlgrid.envs.masks import action_mask, has_action_masks
+from rlgrid.evaluation import giving_up
+
+CHECK_EVERY = 256
+"""Steps between two looks at whether the evaluation is given up (:mod:`.giving_up`)."""
 
 
 class Policy(Protocol):
@@ -78,6 +82,8 @@ def play_episode(
             watch(obs)
         total += float(reward)
         length += 1
+        if length % CHECK_EVERY == 0:
+            giving_up.check()
     return Episode(
         length, total, info.get("is_success"), info.get("shortest_path_length"), bool(truncated)
     )

@@ -17,7 +17,8 @@ from rlgrid import runs
 from rlgrid.algos.base import Agent, Hooks
 from rlgrid.config import TrainConfig
 from rlgrid.errors import setting
-from rlgrid.evaluation import EvalResult
+from rlgrid.evaluation import EvalResult, Judgement
+from rlgrid.evaluation.giving_up import GivenUp, given_up_when
 from rlgrid.interrupts import StopRequests, say
 from rlgrid.plots import CurvePlotter
 from rlgrid.runs import RunError
@@ -124,7 +125,7 @@ def train(
             should_stop=lambda: stop.requested is not None,
             report=report,
             persist=persist,
-            judge=lambda live: assess.judge(config, live),
+            judge=lambda live: _periodic_judge(config, live, stop),
         )
         spent = agent.learn(run, hooks)
         quietly(reporter.stop)
@@ -224,3 +225,14 @@ def _draw_curve(
         )
     except (OSError, RuntimeError) as error:
         quietly(reporter.note, f"warning: the learning curve was not drawn: {error}")
+
+
+def _periodic_judge(config: TrainConfig, agent: Any, stop: StopRequests) -> Judgement | None:
+    """A periodic evaluation, given up (None) as soon as a stop is requested: training then
+    saves at once instead of after every episode of a policy that loops has run its time
+    limit."""
+    with given_up_when(lambda: stop.requested is not None):
+        try:
+            return assess.judge(config, agent)
+        except GivenUp:
+            return None

@@ -76,6 +76,8 @@ class QTableAgent:
         def solved() -> bool:
             """until_solved: judge the greedy policy every eval.freq steps."""
             judgement = hooks.judge(self)
+            if judgement is None:  # given up: a stop was requested
+                return False
             if judgement.solved and self.solved_at is None:
                 self.solved_at = {
                     "timesteps": self.timesteps,

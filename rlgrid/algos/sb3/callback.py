@@ -101,6 +101,8 @@ class RunCallback(BaseCallback):
         """Periodic evaluation: keep the best model; True when training should stop (solved)."""
         agent = self.agent
         judgement = self.hooks.judge(agent)
+        if judgement is None:  # given up: a stop was requested, and the next step stops
+            return False
         result = judgement.result
         agent.evaluations.append(
             (

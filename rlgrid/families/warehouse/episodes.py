@@ -12,7 +12,8 @@ from gymnasium.utils import seeding
 from rlgrid.envs.layout import Cell, Layout
 from rlgrid.envs.oracle import oracle_actions
 from rlgrid.errors import InvalidValueError, setting
-from rlgrid.evaluation import EvalResult, summarise
+from rlgrid.evaluation import EvalResult, giving_up, summarise
+from rlgrid.evaluation.episodes import CHECK_EVERY
 from rlgrid.families.base import EvalPlan
 from rlgrid.families.warehouse.settings import WarehouseSettings
 
@@ -76,6 +77,8 @@ def play(
         robot, target = starts[part].copy(), targets[part]
         active = np.ones(len(robot), dtype=bool)
         for step in range(1, max_steps + 1):
+            if step % CHECK_EVERY == 0:
+                giving_up.check()
             live = np.flatnonzero(active)
             if not live.size:
                 break
