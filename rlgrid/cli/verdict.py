@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rlgrid import runs
 from rlgrid.config import TrainConfig
-from rlgrid.errors import InvalidValueError
 from rlgrid.evaluation import EvalResult
+from rlgrid.training.assess import judgeable
 
 WIDTH = 80
 """Lines are wrapped to this many columns (or the terminal's, where it is narrower)."""
@@ -29,16 +29,6 @@ def percent(rate: float) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def judgeable(config: TrainConfig) -> bool:
-    """Whether the env has a definition of solved (a gymnasium env without a reward threshold
-    has none)."""
-    try:
-        config.family.check_judgeable(config.env, config.eval)
-    except InvalidValueError:
-        return False
-    return True
 
 
 def _success_words(result: EvalResult, solved: bool, succeed: str) -> str:

@@ -8,13 +8,14 @@ from rlgrid.config.presets import (
     parse_hp,
     read_preset,
 )
-from rlgrid.config.schema import DEFAULT_ENV_ID, Budget, TrainConfig
+from rlgrid.config.schema import DEFAULT_ENV_ID, Budget, TrainConfig, default_budget
 
 __all__ = [
     "DEFAULT_ENV_ID",
     "Budget",
     "TrainConfig",
     "build_config",
+    "default_budget",
     "env_config",
     "parse_env_kwargs",
     "parse_hp",

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from rlgrid.algos.registry import ALGOS
 from rlgrid.config.messages import describe
-from rlgrid.config.schema import DEFAULT_ENV_ID, TrainConfig
+from rlgrid.config.schema import DEFAULT_ENV_ID, TrainConfig, default_budget
 from rlgrid.errors import InvalidValueError, setting
 from rlgrid.families import family_for
 from rlgrid.literals import key_values
@@ -117,10 +117,10 @@ def _defaults(data: dict[str, Any], algo: Any) -> None:
         return
     algorithm = ALGOS[algo]
     chosen = family.defaults(algorithm.tabular())
-    budget = chosen.pop("budget", {})
+    chosen.pop("budget", None)
     if "episodes" not in data and "timesteps" not in data:
         unit = algorithm.budget_units[0]
-        data[unit] = budget.get(unit, algorithm.default_budget)
+        data[unit] = default_budget(algorithm, family, unit)
     for table, values in chosen.items():
         target = data.setdefault("env" if table == "env" else algo, {})
         if isinstance(target, dict):

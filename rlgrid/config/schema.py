@@ -34,6 +34,16 @@ def unknown(what: str, value: str, known: list[str]) -> str:
     return f"unknown {what} {value!r}{hint} (known: {', '.join(known)})"
 
 
+def default_budget(algorithm: type[Algorithm], family: Family, unit: str) -> int | None:
+    """The budget in ``unit`` a config of ``algorithm`` on ``family`` gets where it gives none:
+    the family's (where the algorithm's own does not reach the optimum there), else the
+    algorithm's for its first unit; None for a unit with no default."""
+    own = family.defaults(algorithm.tabular()).get("budget", {})
+    if unit in own:
+        return int(own[unit])
+    return algorithm.default_budget if unit == algorithm.budget_units[0] else None
+
+
 @dataclass(frozen=True)
 class Budget:
     unit: str
@@ -122,6 +132,12 @@ class TrainConfig(StrictModel):
         """The chosen algorithm's hyperparameters (its defaults when the config has no table)."""
         return getattr(self, self.algo.replace("-", "_")) or self.algorithm.params()
 
+    def time_limit(self) -> int | None:
+        """The env's time limit: ``max_steps`` of its family's resolved settings (the families
+        that have the key); None where it has none."""
+        limit = getattr(self.family.resolved(self.env), "max_steps", None)
+        return int(limit) if isinstance(limit, int) and limit > 0 else None
+
     def gamma(self) -> float:
         """The discount the algorithm uses (potential shaping must use the same)."""
         params = self.params
@@ -143,4 +159,4 @@ class TrainConfig(StrictModel):
         return data
 
 
-__all__ = ["Budget", "EnvSettings", "TrainConfig"]
+__all__ = ["Budget", "EnvSettings", "TrainConfig", "default_budget"]

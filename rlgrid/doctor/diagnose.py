@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid.algos.registry import ALGOS
-from rlgrid.config import TrainConfig, build_config, read_preset
+from rlgrid.config import TrainConfig, build_config, default_budget, read_preset
 from rlgrid.doctor.config_checks import check_config
 from rlgrid.doctor.numbers import check_numbers
 from rlgrid.doctor.probe import Probe, probe
@@ -135,7 +135,8 @@ def _budget_of(algo: str, config: TrainConfig) -> dict[str, int]:
     algorithm = ALGOS[algo]
     if config.budget.unit in algorithm.budget_units:
         return {}
-    return {algorithm.budget_units[0]: algorithm.default_budget}
+    unit = algorithm.budget_units[0]
+    return {unit: default_budget(algorithm, config.family, unit) or algorithm.default_budget}
 
 
 def _masks_ignored(config: TrainConfig, masked: Probe, seed: int) -> list[Finding]:
@@ -195,16 +196,9 @@ def _refused(
 def _default(algo: str, key: str) -> Any:
     """The default of hyperparameter ``key`` of ``algo``: rlgrid's field default, else the SB3
     constructor's; None where there is none."""
-    import inspect
-
     params = ALGOS[algo].params
     field = params.model_fields.get(key)
     if field is not None:
         return field.default
-    if not hasattr(params, "algorithm_class"):
-        return None
-    cls = params().algorithm_class()
-    parameter = inspect.signature(cls.__init__).parameters.get(key)
-    if parameter is None or parameter.default is inspect.Parameter.empty:
-        return None
-    return parameter.default
+    defaults = getattr(params(), "constructor_defaults", None)
+    return None if defaults is None else defaults().get(key)

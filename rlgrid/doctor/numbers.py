@@ -4,7 +4,6 @@ far off what the optimizer takes). Ranges that are wrong on their own the config
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from rlgrid.config import TrainConfig
@@ -19,20 +18,10 @@ ENTROPY = 0.1
 """An entropy coefficient above this outweighs the policy gradient of a 0/1 goal reward."""
 
 
-def defaults(config: TrainConfig) -> dict[str, Any]:
-    """The SB3 constructor's defaults of the config's algorithm."""
-    cls = config.params.algorithm_class()
-    return {
-        name: parameter.default
-        for name, parameter in inspect.signature(cls.__init__).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
-    }
-
-
 def effective(config: TrainConfig) -> dict[str, Any]:
     """The SB3 constructor's arguments as training uses them: the config's over the defaults."""
     params = config.params
-    return {**defaults(config), **params.algorithm_kwargs(), "n_envs": params.n_envs}
+    return {**params.constructor_defaults(), **params.algorithm_kwargs(), "n_envs": params.n_envs}
 
 
 def check_numbers(config: TrainConfig) -> list[Finding]:
@@ -40,7 +29,7 @@ def check_numbers(config: TrainConfig) -> list[Finding]:
         return _evaluation(config)
     values = effective(config)
     return [
-        *_rate(values, defaults(config)),
+        *_rate(values, config.params.constructor_defaults()),
         *_rollout(config, values),
         *_replay(config, values),
         *_entropy(values),

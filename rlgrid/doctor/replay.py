@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rlgrid.config import TrainConfig
+from rlgrid.config import TrainConfig, default_budget
 from rlgrid.doctor import failure_picture
 from rlgrid.doctor.episodes import Loop, Replayed, frames, replay
-from rlgrid.errors import RlgridError
 from rlgrid.findings import NOTE, WARNING, Finding, Fix
 from rlgrid.runs import write_atomic
+from rlgrid.training.assess import judgeable
 from rlgrid.training.states import latest_model, training_envs
 
 LOOPS, WHERE = "evaluation loops", "where the agent fails"
@@ -130,10 +130,11 @@ def _loop_finding(config: TrainConfig, failing: list[Replayed], looping: list[Re
         + (f"; {many} in {steps}-step cycles" if many > count else "")
         + f"); cycle lengths: {spread}"
     )
+    unit, total = config.budget.unit, config.budget.total
     changes: dict[str, Any] = {
-        config.budget.unit: max(4 * config.budget.total, _default_budget(config))
+        unit: max(4 * total, default_budget(config.algorithm, config.family, unit) or 0)
     }
-    if not config.until_solved and _judgeable(config):
+    if not config.until_solved and judgeable(config):
         changes["until_solved"] = True
     zero = [loop.zero_valued for loop in loops if loop.zero_valued is not None]
     if zero:
@@ -150,24 +151,6 @@ def _loop_finding(config: TrainConfig, failing: list[Replayed], looping: list[Re
             words += f", with the {guide} reward: it pays progress, not loops"
     what = "the greedy agent gets trapped in loops: it repeats a state until the time limit"
     return Finding(WARNING, LOOPS, what, evidence, Fix(changes, words))
-
-
-def _default_budget(config: TrainConfig) -> int:
-    """The budget the config would get without one, in the config's unit (0 where none)."""
-    unit, algorithm = config.budget.unit, config.algorithm
-    family = config.family.defaults(algorithm.tabular()).get("budget", {})
-    if unit in family:
-        return int(family[unit])
-    return algorithm.default_budget if unit == algorithm.budget_units[0] else 0
-
-
-def _judgeable(config: TrainConfig) -> bool:
-    """Whether ``until_solved`` can stop a run of the config (its env defines solved)."""
-    try:
-        config.family.check_judgeable(config.env, config.eval)
-    except RlgridError:
-        return False
-    return True
 
 
 def _where_finding(played: list[Replayed], failing: list[Replayed]) -> Finding:

@@ -132,17 +132,10 @@ def _collapsed(seen: str) -> Finding:
                    Fix(words=words))  # fmt: skip
 
 
-def time_limit(config: TrainConfig) -> int | None:
-    """The env's time limit: ``max_steps`` of its resolved settings (the key ``env.max_steps``
-    of the families that have one); None where it has none."""
-    limit = getattr(config.family.resolved(config.env), "max_steps", None)
-    return int(limit) if isinstance(limit, int) and limit > 0 else None
-
-
 def _time_limit(files: RunFiles, config: TrainConfig, measured: dict[str, Any]) -> list[Finding]:
     """Not solved: most of the last episodes end by the time limit without success (where the
     env says which episodes succeed)."""
-    limit = time_limit(config)
+    limit = config.time_limit()
     measured["time_limit"] = limit
     last = files.window(0.9, 1.0)
     if limit is None or len(last) < MIN_EPISODES or success(last) is None:

@@ -38,6 +38,16 @@ def evaluate(config: TrainConfig, agent: Any, chosen: EvalPlan | None = None) ->
     return config.family.evaluate(config.env, agent, chosen or plan(config))
 
 
+def judgeable(config: TrainConfig) -> bool:
+    """Whether the config's env has a definition of solved (a gymnasium env without a reward
+    threshold has none), so that ``until_solved`` can stop and a verdict can be given."""
+    try:
+        config.family.check_judgeable(config.env, config.eval)
+    except InvalidValueError:
+        return False
+    return True
+
+
 def judge(config: TrainConfig, agent: Any) -> Judgement:
     """Evaluate ``agent`` the way the final evaluation does, and say whether it is solved."""
     return config.family.judge(config.env, evaluate(config, agent), config.eval)

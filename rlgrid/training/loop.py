@@ -83,8 +83,7 @@ def train(
         flush()
         metrics.sync()
 
-    limit = getattr(config.family.resolved(config.env), "max_steps", None)
-    fair_after = int(getattr(config.params, "n_envs", 1)) * (limit or 0)
+    fair_after = int(getattr(config.params, "n_envs", 1)) * (config.time_limit() or 0)
     """Every env side by side has played a whole episode (to the time limit) by this step."""
 
     def report(episodes: int, timesteps: int) -> None:

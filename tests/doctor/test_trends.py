@@ -18,7 +18,7 @@ from rlgrid.algos.sb3.storage import EVALUATIONS, write_evaluations
 from rlgrid.algos.sb3.train_stats import TrainStatsLog
 from rlgrid.cli.app import app
 from rlgrid.config import build_config
-from rlgrid.doctor.trends import time_limit, trend_findings
+from rlgrid.doctor.trends import trend_findings
 from rlgrid.findings import ERROR, NOTE, WARNING, Finding
 from rlgrid.runs import EpisodeRow, metrics_text
 from rlgrid.training import load_run_config
@@ -236,9 +236,9 @@ def test_non_finite_values_are_errors_but_the_explained_variances_nan(tmp_path):
 
 
 def test_the_time_limit_is_read_from_the_family_settings():
-    assert time_limit(build_config(None, A2C, {})) == LIMIT
-    assert time_limit(build_config(None, {**A2C, "env.max_steps": 50}, {})) == 50
-    assert time_limit(build_config(None, {"algo": "a2c", "env.id": "CartPole-v1"}, {})) == 500
+    assert build_config(None, A2C, {}).time_limit() == LIMIT
+    assert build_config(None, {**A2C, "env.max_steps": 50}, {}).time_limit() == 50
+    assert build_config(None, {"algo": "a2c", "env.id": "CartPole-v1"}, {}).time_limit() == 500
 
 
 def test_a_run_without_files_has_no_trends(tmp_path):

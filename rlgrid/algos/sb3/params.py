@@ -88,6 +88,10 @@ class SB3Params(BaseModel):
         """The SB3 class these hyperparameters are for (imported now: torch comes with it)."""
         return getattr(importlib.import_module(self.sb3_module), self.sb3_class)
 
+    def constructor_defaults(self) -> dict[str, Any]:
+        """The defaults of the SB3 class's constructor (imported now: torch comes with it)."""
+        return _defaults(inspect.signature(self.algorithm_class().__init__).parameters)
+
     def algorithm_kwargs(self) -> dict[str, Any]:
         """The constructor arguments as the config gives them (``lin_X`` as text)."""
         return dict(self.model_extra or {})
