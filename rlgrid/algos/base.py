@@ -116,6 +116,10 @@ def has_masks(envs: EnvMaker) -> bool:
 
 
 class Agent(Protocol):
+    greedy: bool
+    """True: ``act`` and ``act_batch`` are functions of their input, the same action for the
+    same observation every time (an evaluation may then end an episode that comes back to a state
+    it was in as the loop it is)."""
     rows: EpisodeRows
     episodes: int
     timesteps: int

@@ -90,7 +90,7 @@ def _non_finite(files: RunFiles, config: TrainConfig) -> list[Finding]:
                             ("epsilon", row.epsilon)):  # fmt: skip
             if value is not None and not math.isfinite(value):
                 found.setdefault(f"metrics.csv {name}", []).append(row.timesteps)
-    for steps, *values, _ in files.evaluations:
+    for steps, *values, _, _ in files.evaluations:  # the last two: solved, episodes
         for name, value in zip(("success_rate", "optimality_ratio", "mean_return"), values,
                                strict=True):  # fmt: skip
             if value is not None and not math.isfinite(value):

@@ -9,6 +9,8 @@ import numpy as np
 class RandomAgent:
     """Uniform random actions out of ``n``, among those a mask allows where one is given."""
 
+    greedy = False  # a state it was in before is no loop
+
     def __init__(self, n: int, seed: int) -> None:
         self.n = n
         self.rng = np.random.default_rng(seed)

@@ -207,6 +207,11 @@ class Family(ABC):
     def judge(self, settings: Any, result: EvalResult, eval_settings: EvalSettings) -> Judgement:
         """The family's one definition of solved, and a score (higher is better)."""
 
+    def hopeless(self, settings: Any, result: EvalResult, eval_settings: EvalSettings) -> bool:
+        """Whether ``result``, the plan's first episodes, shows that :meth:`judge` cannot find
+        the whole plan solved (``assess.periodic_judge``); False where a part cannot tell."""
+        return False
+
     success_words: ClassVar[str | None] = None
     """What a successful episode does, in plain words (``reach their target``), where the
     family judges by success; None where it judges by the mean return."""
@@ -231,13 +236,11 @@ class Family(ABC):
         return []
 
     def diagnose(self, settings: Any, setup: DoctorSetup) -> list[Finding]:
-        """``rlgrid doctor``'s findings that only this family can make about ``settings``
-        (its shaping, its observations, its time limit), from the settings alone."""
+        """``rlgrid doctor``'s findings only this family can make, from ``settings`` alone."""
         return []
 
     def paths_beside(self, key: str, value: str, folder: Path) -> str:
-        """``value`` of the ``[env]`` key ``key`` with the relative file paths it names made
-        absolute in ``folder`` (the folder of the config file that names them)."""
+        """``value`` of ``[env]`` ``key`` with its relative paths made absolute in ``folder``."""
         return value
 
     def action_name(self, action: int) -> str:
@@ -245,8 +248,7 @@ class Family(ABC):
         return str(action)
 
     def action_namer(self, settings: Any) -> Callable[[int], str]:
-        """How a watcher names the actions of envs made from ``settings`` (where names depend on
-        them; :meth:`action_name` otherwise)."""
+        """How a watcher names the actions of envs made from ``settings``."""
         return self.action_name
 
     def cell_encoding(self, settings: Any) -> Any:

@@ -3,7 +3,7 @@ from the env's family; the config gives the defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,25 @@ def judgeable(config: TrainConfig) -> bool:
 def judge(config: TrainConfig, agent: Any) -> Judgement:
     """Evaluate ``agent`` the way the final evaluation does, and say whether it is solved."""
     return config.family.judge(config.env, evaluate(config, agent), config.eval)
+
+
+SCREEN = 100
+"""Episodes a periodic evaluation plays first (:func:`periodic_judge`)."""
+
+
+def periodic_judge(config: TrainConfig, agent: Any) -> Judgement:
+    """A periodic evaluation, cheap while the agent is far from solved: the plan's first
+    :data:`SCREEN` episodes are played first, and where the family can tell from them alone that
+    the whole plan cannot be judged solved (on the warehouse: one of them failed), their
+    judgement stands: not solved, with those episodes' success rate and ratio. Otherwise the
+    whole plan is played, as the final evaluation plays it, so a judgement of solved always
+    comes from every episode: what solved means never changes."""
+    chosen = plan(config)
+    if not chosen.all_targets and chosen.episodes >= 2 * SCREEN:
+        first = evaluate(config, agent, replace(chosen, episodes=SCREEN))
+        if config.family.hopeless(config.env, first, config.eval):
+            return config.family.judge(config.env, first, config.eval)
+    return judge(config, agent)
 
 
 def on_floor(config: TrainConfig, changes: dict[str, Any]) -> TrainConfig:

@@ -232,6 +232,6 @@ def _periodic_judge(config: TrainConfig, agent: Any, stop: StopRequests) -> Judg
     limit."""
     with given_up_when(lambda: stop.requested is not None):
         try:
-            return assess.judge(config, agent)
+            return assess.periodic_judge(config, agent)
         except GivenUp:
             return None

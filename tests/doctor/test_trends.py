@@ -96,7 +96,7 @@ def a2c_stats(entropy: Curve, value_loss: Curve, n: int = 20) -> list[dict]:
 
 def test_a_healthy_solved_run_gets_no_warning(tmp_path):
     rows = episodes(lambda f: min(1.0, 0.3 + 1.5 * f), shaped=lambda f: 0.4)
-    evaluations = [(2000 * i, min(1.0, 0.2 * i), 1.0, 1.0, i >= 5) for i in range(1, 11)]
+    evaluations = [(2000 * i, min(1.0, 0.2 * i), 1.0, 1.0, i >= 5, 1000) for i in range(1, 11)]
     stats = a2c_stats(lambda f: 1.38 - f, lambda f: 0.05 * (1 - f) + 0.001)
     run = write_run(tmp_path / "r", A2C, rows, evaluations=evaluations, stats=stats, solved=True)
     findings, measured = found(run)
@@ -107,7 +107,7 @@ def test_a_healthy_solved_run_gets_no_warning(tmp_path):
 
 
 def test_a_plateau_short_of_solved(tmp_path):
-    evaluations = [(2000 * i, 0.3, 1.0, 0.3, False) for i in range(1, 11)]
+    evaluations = [(2000 * i, 0.3, 1.0, 0.3, False, 1000) for i in range(1, 11)]
     run = write_run(tmp_path / "r", A2C, episodes(lambda f: 0.3), evaluations=evaluations)
     findings, measured = found(run)
     plateau = the(findings, "plateau")
@@ -143,7 +143,7 @@ def test_still_rising_when_the_budget_ran_out_asks_for_more(tmp_path):
 
 def test_a_collapse_after_a_peak_in_evaluations_and_in_training(tmp_path):
     rates = [0.2, 0.5, 0.9, 0.9, 0.8, 0.6, 0.4, 0.3, 0.2, 0.2]
-    evaluations = [(2000 * (i + 1), rate, 1.0, rate, False) for i, rate in enumerate(rates)]
+    evaluations = [(2000 * (i + 1), rate, 1.0, rate, False, 1000) for i, rate in enumerate(rates)]
     rows = episodes(lambda f: 0.9 if f < 0.5 else 0.2)
     findings, measured = found(write_run(tmp_path / "r", A2C, rows, evaluations=evaluations))
     collapse = the(findings, "collapse after a peak")

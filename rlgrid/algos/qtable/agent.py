@@ -33,6 +33,7 @@ class QTableAgent:
 
     model_file = MODEL_FILE
     checkpoint_suffix = ".npz"
+    greedy = True
 
     def __init__(self, config: TrainConfig, envs: EnvMaker, q: np.ndarray | None = None) -> None:
         observations, actions = envs.spaces()

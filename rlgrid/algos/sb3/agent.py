@@ -63,6 +63,7 @@ EXPLAINED = "train/explained_variance"  # nan where all returns of a rollout are
 class SB3Agent:
     model_file = MODEL_FILE
     checkpoint_suffix = ".zip"
+    greedy = True  # predict(deterministic=True)
 
     def __init__(self, config: TrainConfig, envs: EnvMaker) -> None:
         self.config = config

@@ -111,6 +111,7 @@ class RunCallback(BaseCallback):
                 result.optimality_ratio,
                 result.mean_return,
                 judgement.solved,
+                result.episodes,
             )
         )
         agent.save_evaluations(self.run)

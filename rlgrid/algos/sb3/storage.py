@@ -18,7 +18,11 @@ from rlgrid.runs import RunError, check_model_file, write_atomic
 BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 EVALUATIONS = "evaluations.csv"
 """The periodic evaluations of a run (SB3 runs), rewritten whole after each."""
-EVALUATION_COLUMNS = ("timesteps", "success_rate", "optimality_ratio", "mean_return", "solved")
+EVALUATION_COLUMNS = (
+    "timesteps", "success_rate", "optimality_ratio", "mean_return", "solved", "episodes"
+)  # fmt: skip
+"""``episodes``: how many the evaluation played (fewer than the plan's where its first ones
+showed it could not be solved: ``training.assess.periodic_judge``)."""
 
 
 def read_weights(model: Any, path: Path) -> None:
@@ -114,16 +118,23 @@ def write_evaluations(path: Path, rows: list[tuple]) -> None:
 
 
 def read_evaluations(path: Path) -> list[tuple]:
-    """Rows of ``evaluations.csv`` (empty when there is none)."""
+    """Rows of ``evaluations.csv`` (empty when there is none); runs from before the
+    ``episodes`` column have None there."""
     if not path.exists():
         return []
     try:
         lines = path.read_text().splitlines()
-        if not lines or lines[0] != ",".join(EVALUATION_COLUMNS):
+        columns = len(EVALUATION_COLUMNS)
+        if lines and lines[0] == ",".join(EVALUATION_COLUMNS[:-1]):
+            columns -= 1
+        elif not lines or lines[0] != ",".join(EVALUATION_COLUMNS):
             raise ValueError("unexpected header")
         rows = []
         for line in lines[1:]:
-            steps, success, ratio, mean_return, solved = line.split(",")
+            values = line.split(",")
+            if len(values) != columns:
+                raise ValueError(f"{len(values)} values in a row, not {columns}")
+            steps, success, ratio, mean_return, solved, *episodes = values
             rows.append(
                 (
                     int(steps),
@@ -131,6 +142,7 @@ def read_evaluations(path: Path) -> list[tuple]:
                     float(ratio) if ratio else None,
                     float(mean_return),
                     solved == "True",
+                    int(episodes[0]) if episodes else None,
                 )
             )
         return rows

@@ -156,6 +156,13 @@ class TangramFamily(Family):
         solved = success >= threshold if threshold is not None else success == 1.0
         return Judgement(result, solved, (success,))
 
+    def hopeless(
+        self, settings: TangramSettings, result: EvalResult, eval_settings: EvalSettings
+    ) -> bool:
+        """Without a threshold, one silhouette left unfilled: the whole cannot reach 100%."""
+        success = result.success_rate
+        return eval_settings.reward_threshold is None and success is not None and success < 1.0
+
     def on_floor(self, settings: TangramSettings, changes: dict[str, Any]) -> TangramSettings:
         wrong = [key for key in changes if key not in FLOOR_KEYS]
         if wrong:

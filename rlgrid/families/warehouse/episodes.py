@@ -48,11 +48,15 @@ def plan_cells(settings: WarehouseSettings, plan: EvalPlan) -> tuple[np.ndarray,
     seeded warehouse draws after ``reset(seed=plan.seed)``."""
     layout = settings.floor
     cols = layout.size.cols
-    if plan.all_targets:
-        pairs = every_pair(layout, settings.random_start)
-    else:
-        rng, _ = seeding.np_random(plan.seed)  # as the env's reset(seed=...) makes it
-        pairs = [layout.draw_episode(rng, settings.random_start) for _ in range(plan.episodes)]
+    if not plan.all_targets:
+        # As the env's reset(seed=...) makes it, drawing one number per cell: a start's, then
+        # its target's (Layout.draw_episode); drawn all at once, the numbers are the same.
+        rng, _ = seeding.np_random(plan.seed)
+        per_episode = 2 if settings.random_start else 1
+        draws = rng.random(plan.episodes * per_episode).reshape(plan.episodes, per_episode)
+        start_draws = draws[:, 0] if settings.random_start else None
+        return layout.draw_episodes(start_draws, draws[:, -1])
+    pairs = every_pair(layout, settings.random_start)
     starts = np.array([s[0] * cols + s[1] for s, _ in pairs], dtype=np.int64)
     targets = np.array([t[0] * cols + t[1] for _, t in pairs], dtype=np.int64)
     return starts, targets
@@ -64,9 +68,17 @@ def play(
     encode: Callable[[np.ndarray, np.ndarray], np.ndarray],
     plan: EvalPlan,
     chunk: int = 4096,
+    greedy: bool = False,
 ) -> EvalResult:
     """Every episode of ``plan`` at once: the same episodes and results as playing them one by
-    one through the gymnasium env, for a deterministic policy."""
+    one through the gymnasium env, for a deterministic policy.
+
+    With ``greedy`` (the policy's action is a function of its observation, and so of the robot's
+    and the target's cells) an episode whose robot comes back to a cell it stood on would go
+    round the same loop until its time limit: it ends there as the failure it would be, with the
+    time limit as its length, without playing the rest (:class:`_Loops`). The result is the
+    same; an evaluation of a policy that is far from solved, whose episodes mostly loop, costs a
+    few steps instead of the time limit."""
     layout, max_steps = settings.floor, settings.time_limit
     starts, targets = plan_cells(settings, plan)
     lengths = np.zeros(len(starts), dtype=np.int64)
@@ -76,6 +88,7 @@ def play(
         part = slice(begin, begin + chunk)
         robot, target = starts[part].copy(), targets[part]
         active = np.ones(len(robot), dtype=bool)
+        loops = _Loops(robot) if greedy else None
         for step in range(1, max_steps + 1):
             if step % CHECK_EVERY == 0:
                 giving_up.check()
@@ -84,12 +97,42 @@ def play(
                 break
             actions = np.asarray(batch_policy(encode(robot[live], target[live])), dtype=np.int64)
             robot[live] = moves[robot[live] * 4 + actions.reshape(-1)]
-            reached = live[robot[live] == target[live]]
+            at_target = robot[live] == target[live]
+            reached = live[at_target]
             lengths[part][live] = step
             success[part][reached] = True
             active[reached] = False
+            if loops is not None:
+                looped = loops.closed(live[~at_target], robot)
+                lengths[part][looped] = max_steps
+                active[looped] = False
     optimal = layout.distances(starts, targets)
     return summarise(list(lengths), list(success.astype(float)), list(success), list(optimal))
+
+
+class _Loops:
+    """Brent's cycle detection for every episode at once: each keeps one cell it stood on and
+    compares the robot's cell with it after every step; the kept cell moves up to the robot's
+    after 1, 2, 4, 8, ... steps. A robot that goes round a loop of length L, entered after M
+    steps, is caught within 2M + 3L steps, with one cell and two counters per episode
+    (a set of visited cells per episode would take rows x cols each)."""
+
+    def __init__(self, robot: np.ndarray) -> None:
+        self.kept = robot.copy()
+        self.power = np.ones(len(robot), dtype=np.int64)
+        self.since = np.zeros(len(robot), dtype=np.int64)
+
+    def closed(self, going: np.ndarray, robot: np.ndarray) -> np.ndarray:
+        """Of the episodes ``going`` (indices, not at their target), those whose robot is back
+        on its kept cell: they loop for ever."""
+        self.since[going] += 1
+        back = robot[going] == self.kept[going]
+        onward = going[~back]
+        move = onward[self.since[onward] == self.power[onward]]
+        self.kept[move] = robot[move]
+        self.power[move] *= 2
+        self.since[move] = 0
+        return going[back]
 
 
 def oracle_result(settings: WarehouseSettings, plan: EvalPlan) -> EvalResult:

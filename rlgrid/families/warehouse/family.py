@@ -99,7 +99,10 @@ class WarehouseFamily(Family):
         the oracle, which walks a shortest path (by breadth-first search)."""
         if policy is None:
             return episodes.oracle_result(settings, plan)
-        return episodes.play(settings, policy.act_batch, encoding(settings).encode, plan)
+        greedy = getattr(policy, "greedy", False)
+        return episodes.play(
+            settings, policy.act_batch, encoding(settings).encode, plan, greedy=greedy
+        )
 
     def plan_words(self, settings: WarehouseSettings, plan: EvalPlan) -> str:
         if not plan.all_targets:
@@ -120,6 +123,12 @@ class WarehouseFamily(Family):
         ratio = result.optimality_ratio if result.optimality_ratio is not None else math.inf
         solved = result.success_rate == 1.0 and ratio <= eval_settings.max_ratio
         return Judgement(result, solved, (result.success_rate or 0.0, -ratio))
+
+    def hopeless(
+        self, settings: WarehouseSettings, result: EvalResult, eval_settings: EvalSettings
+    ) -> bool:
+        """One failed episode: the whole evaluation cannot reach 100%."""
+        return result.success_rate is not None and result.success_rate < 1.0
 
     def on_floor(self, settings: WarehouseSettings, changes: dict[str, Any]) -> WarehouseSettings:
         return settings.on(changes)
