@@ -12,6 +12,10 @@ machine. These networks are small; a second thread buys nothing and risks a lot.
 
 numpy's BLAS is left alone: rlgrid never calls it (no matmul, dot or linalg in its envs), and
 numpy is loaded at start-up, before any setting could reach it.
+
+With ``--device cuda`` the same count applies: the network's work goes to the GPU, and what stays
+on the CPU (the envs, SB3's rollout buffers, the copies to and from the GPU) is what one thread
+does well. No GPU has been available to this project, so that path is untested.
 """
 
 from __future__ import annotations
