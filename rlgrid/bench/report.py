@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from rlgrid import runs
-from rlgrid.bench import measures, solving, tangram_part
+from rlgrid.bench import measures, solving, speed_part, tangram_part
 from rlgrid.bench.section import Section
 from rlgrid.bench.solving import SolveSummary
+from rlgrid.bench.speed_part import SpeedSetup
 from rlgrid.bench.tangram_part import TangramSetup
 from rlgrid.bench.targets import TARGET_COLUMNS, env_targets, preset_targets, solve_targets
 from rlgrid.envs.grid import GridSize
@@ -21,8 +22,11 @@ from rlgrid.envs.grid import GridSize
 Progress = Callable[[str], None]
 """Told what is being measured now (``reference, seed 0``), for a spinner."""
 
-PARTS = ("env", "solve", "presets", "tangram")
+PARTS = ("env", "solve", "presets", "tangram", "speed")
 SOLVE_COLUMNS = ["combination", "solved", "steps", "train s", "process s"]
+COORDS_PRESET = Path("configs/a2c_64x64_coords.toml")
+"""The raw-coordinates 64x64 preset, timed by the solve part where a2c on 64x64 is asked for
+(from rlgrid's folder, where the preset is)."""
 TIMEOUT = 3600
 """Seconds each training process may take."""
 
@@ -55,10 +59,12 @@ def run_bench(
     presets: list[Path] | None = None,
     progress: Progress | None = None,
     tangram: TangramSetup | None = None,
+    speed: SpeedSetup | None = None,
 ) -> BenchReport:
     """Measure ``parts`` (env, solve, presets, tangram: ``tangram`` says what, default
-    :class:`TangramSetup`), then write ``bench.json`` and ``bench.md`` to a new numbered folder
-    ``bench`` in ``out`` (made first, so a bad ``out`` fails at once)."""
+    :class:`TangramSetup`; speed: ``speed`` says what, default :class:`SpeedSetup`), then write
+    ``bench.json`` and ``bench.md`` to a new numbered folder ``bench`` in ``out`` (made first,
+    so a bad ``out`` fails at once)."""
     tell = progress or (lambda text: None)
     folder = runs.create_run(out, "bench", numbered=True)
     data: dict[str, Any] = {"grid": str(grid), "repeats": repeats}
@@ -97,6 +103,12 @@ def run_bench(
         sections += part.sections
         targets += part.targets
         data["tangram"] = part.data
+
+    if "speed" in parts:
+        part = speed_part.measure(speed or SpeedSetup(), repeats, seeds, TIMEOUT, tell)
+        sections += part.sections
+        targets += part.targets
+        data["speed"] = part.data
 
     if targets:
         sections.append(Section("targets", TARGET_COLUMNS, targets))
@@ -148,7 +160,8 @@ def time_solving(
     tell: Progress,
 ) -> list[SolveSummary]:
     """The reference on 10x10 (first), then rlgrid on every combination, ``seeds`` seeds each,
-    and the raw-coordinates 64x64 preset where a2c on 64x64 is asked for."""
+    and the raw-coordinates 64x64 preset (:data:`COORDS_PRESET`) where a2c on 64x64 is asked
+    for."""
     tell("timing the reference")
     reference = SolveSummary("reference: SB3 A2C defaults on the seed env, 10x10")
     for seed in range(seeds):
@@ -168,15 +181,11 @@ def time_solving(
                         solving.rlgrid_solve(algo, size, reward, seed, budget, TIMEOUT)
                     )
                 summaries.append(summary)
-    if "a2c" in algos and GridSize(64, 64) in grids:  # the raw-coordinates preset
-        summary = SolveSummary("rlgrid a2c 64x64 default coords")
+    if "a2c" in algos and GridSize(64, 64) in grids and COORDS_PRESET.is_file():
+        summary = SolveSummary(f"preset {COORDS_PRESET.name}")
         for seed in range(seeds):
             tell(f"{summary.label}, seed {seed}")
-            summary.results.append(
-                solving.rlgrid_solve(
-                    "a2c", GridSize(64, 64), "default", seed, budget * 5, TIMEOUT, "coords"
-                )
-            )
+            summary.results.append(solving.preset_solve(COORDS_PRESET, seed, TIMEOUT))
         summaries.append(summary)
     return summaries
 

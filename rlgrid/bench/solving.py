@@ -11,7 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,18 +105,16 @@ def _failed(label: str, done: subprocess.CompletedProcess) -> RuntimeError:
 
 
 def rlgrid_solve(algo: str, grid: GridSize, reward: str, seed: int, budget: int,
-                 timeout: float, obs: str | None = None) -> SolveResult:  # fmt: skip
+                 timeout: float) -> SolveResult:  # fmt: skip
     """``rlgrid train --until-solved`` as a whole process: the classic placement on 10x10 and
     smaller, targets anywhere with random starts above (as the presets)."""
-    label = f"rlgrid {algo} {grid} {reward}" + (f" {obs}" if obs else "")
+    label = f"rlgrid {algo} {grid} {reward}"
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "rlgrid", "train", "--algo", algo, "--grid", str(grid),
                    "--timesteps", str(budget), "--seed", str(seed), "--until-solved",
                    "--runs-dir", folder, "--name", "bench"]  # fmt: skip
         if reward != "default":
             command += ["--reward", reward]
-        if obs is not None:
-            command += ["--obs", obs]
         if max(grid) > 10:
             command += ["--targets", "anywhere", "--random-start"]
         done, seconds = _run(command, timeout)
@@ -125,18 +124,46 @@ def rlgrid_solve(algo: str, grid: GridSize, reward: str, seed: int, budget: int,
     return SolveResult(label, seed, steps, train_seconds, seconds)
 
 
-def preset_solve(preset: Path, seed: int, timeout: float) -> SolveResult:
-    """``rlgrid train --config PRESET`` as a whole process. Solved: stopped by until_solved, or
-    a final evaluation judged solved (the q-table presets, which train their whole budget)."""
-    label = f"preset {preset.name}"
+def preset_solve(preset: Path, seed: int, timeout: float, extra: Sequence[str] = ()) -> SolveResult:
+    """``rlgrid train --config PRESET`` (with ``extra`` options) as a whole process. Solved:
+    stopped by until_solved, or a final evaluation judged solved (the q-table presets, which
+    train their whole budget)."""
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "rlgrid", "train", "--config", str(preset),
-                   "--seed", str(seed), "--runs-dir", folder, "--name", "bench"]  # fmt: skip
-        done, seconds = _run(command, timeout)
-        if done.returncode != 0:
-            raise _failed(label, done)
-        steps, train_seconds = finished_run(Path(folder) / "bench")
-        manifest = runs.read_json(Path(folder) / "bench" / runs.MANIFEST)
+        done, seconds = _run(_preset_command(preset, seed, Path(folder), extra), timeout)
+        return _preset_result(preset, seed, Path(folder), done, seconds)
+
+
+def preset_pair(
+    preset: Path, seed: int, timeout: float, extra: Sequence[str] = ()
+) -> list[SolveResult]:
+    """The same ``rlgrid train --config PRESET --seed SEED`` twice, both processes started at
+    once (each timed from its own start to its own end): two trainings side by side, the same
+    work each."""
+    with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+        folders = [Path(first), Path(second)]
+        commands = [_preset_command(preset, seed, folder, extra) for folder in folders]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            finished = list(pool.map(lambda command: _run(command, timeout), commands))
+        return [
+            _preset_result(preset, seed, folder, done, seconds)
+            for folder, (done, seconds) in zip(folders, finished, strict=True)
+        ]
+
+
+def _preset_command(preset: Path, seed: int, folder: Path, extra: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "rlgrid", "train", "--config", str(preset), "--seed",
+            str(seed), "--runs-dir", str(folder), "--name", "bench", *extra]  # fmt: skip
+
+
+def _preset_result(
+    preset: Path, seed: int, folder: Path, done: subprocess.CompletedProcess, seconds: float
+) -> SolveResult:
+    """A preset's finished process read from its run folder."""
+    label = f"preset {preset.name}"
+    if done.returncode != 0:
+        raise _failed(label, done)
+    steps, train_seconds = finished_run(folder / "bench")
+    manifest = runs.read_json(folder / "bench" / runs.MANIFEST)
     episodes = manifest.get("episodes") if steps is not None else None
     return SolveResult(label, seed, steps, train_seconds, seconds, episodes)
 

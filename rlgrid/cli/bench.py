@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rlgrid.bench import PAIR_PRESET, SPEED_ALGOS, SPEED_WIDTHS, WIDTH_PRESET
 from rlgrid.cli.options import GridOption
 from rlgrid.cli.output import console
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from rlgrid.bench.report import BenchReport
+    from rlgrid.bench.speed_part import SpeedSetup
 
 
 def _list(text: str) -> list[str]:
@@ -51,8 +53,10 @@ def bench(
     only: Annotated[
         str | None,
         typer.Option(
-            help="Run one part only: env, solve, presets (the shelf presets, or --preset), or "
-            "tangram (solver, agents, the square's presets).",
+            help="Run one part only: env, solve, presets (the shelf presets, or --preset), "
+            "tangram (solver, agents, the square's presets), or speed (training throughput "
+            "alone and side by side, two trainings side by side, a preset at each batch width: "
+            "tens of minutes, never in the default run).",
             show_default=False,
         ),
     ] = None,
@@ -78,6 +82,32 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    widths: Annotated[
+        str,
+        typer.Option(
+            help="Speed: batch widths (n_envs) to measure and to solve at, comma-separated."
+        ),
+    ] = ",".join(map(str, SPEED_WIDTHS)),
+    speed_algo: Annotated[
+        str, typer.Option(help="Speed: algorithms whose throughput to measure, comma-separated.")
+    ] = ",".join(SPEED_ALGOS),
+    speed_seconds: Annotated[
+        float, typer.Option(min=0.1, metavar="S", help="Speed: seconds each throughput is timed.")
+    ] = 2.5,
+    pair_preset: Annotated[
+        str,
+        typer.Option(
+            metavar="PRESET",
+            help="Speed: the preset trained alone and two side by side (none: leave it out).",
+        ),
+    ] = PAIR_PRESET,
+    width_preset: Annotated[
+        str,
+        typer.Option(
+            metavar="PRESET",
+            help="Speed: the preset trained until solved at each width (none: leave it out).",
+        ),
+    ] = WIDTH_PRESET,
     out: Annotated[
         Path, typer.Option(metavar="DIR", help="Where bench.json and bench.md go (a new folder).")
     ] = Path("runs"),
@@ -85,17 +115,21 @@ def bench(
     """Measure env throughput (seed env, rlgrid env, batched env at N = 1 to 16384, SB3 A2C
     training) and time to solve (steps, training and whole-process seconds, medians over seeds)
     against SB3 A2C on the seed env, measured in the same run; or, with --only tangram, the
-    tangram's solver, a random masked agent against the oracle, and the square's presets.
+    tangram's solver, a random masked agent against the oracle, and the square's presets; or,
+    with --only speed, training throughput per algorithm and batch width alone and with an
+    identical process beside it, two trainings side by side, and a preset solved at each width.
     Prints tables and writes bench.json and bench.md.
 
-    Example: rlgrid bench --only env
+    Example: rlgrid bench --only speed --seeds 1
     """
     from rlgrid.bench.report import PARTS, run_bench
     from rlgrid.bench.tangram_part import TangramSetup
     from rlgrid.envs.grid import GridSize, parse_grid
 
     if only is not None and only not in PARTS:
-        raise typer.BadParameter("choose env, solve, presets or tangram", param_hint="--only")
+        raise typer.BadParameter(
+            "choose env, solve, presets, tangram or speed", param_hint="--only"
+        )
     presets = [Path(text) for text in _list(preset)] if only == "presets" else []
     for path in presets:
         if not path.is_file():
@@ -114,6 +148,9 @@ def bench(
         tangram = TangramSetup(
             tangram_presets, tangram_silhouettes, tangram_episodes, run=tangram_run
         )
+    speed = None
+    if only == "speed":
+        speed = _speed_setup(widths, speed_algo, speed_seconds, pair_preset, width_preset)
     screen = console(width=120)
     with screen.status("starting") as status:
         report = run_bench(
@@ -130,8 +167,41 @@ def bench(
             presets=presets,
             progress=status.update,
             tangram=tangram,
+            speed=speed,
         )
     _print_report(screen, report)
+
+
+def _speed_setup(
+    widths: str, algos: str, seconds: float, pair_preset: str, width_preset: str
+) -> SpeedSetup:
+    """The speed part's options, checked."""
+    from rlgrid.bench.speed_part import SpeedSetup
+
+    try:
+        sizes = [int(text) for text in _list(widths)]
+    except ValueError:
+        raise typer.BadParameter(f"{widths!r}: give whole numbers", param_hint="--widths") from None
+    if not sizes or min(sizes) < 1:
+        raise typer.BadParameter(f"{widths!r}: give widths of 1 or more", param_hint="--widths")
+    chosen = _list(algos)
+    unknown = [algo for algo in chosen if algo not in SPEED_ALGOS]
+    if unknown or not chosen:
+        shown = ", ".join(unknown) if unknown else repr(algos)
+        raise typer.BadParameter(
+            f"{shown}: choose from {', '.join(SPEED_ALGOS)}",
+            param_hint="--speed-algo",
+        )
+    presets = []
+    for text, hint in ((pair_preset, "--pair-preset"), (width_preset, "--width-preset")):
+        path = None if text == "none" else Path(text)
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(
+                f"{path} is not a file (run from rlgrid's repository, or give none)",
+                param_hint=hint,
+            )
+        presets.append(path)
+    return SpeedSetup(chosen, sizes, seconds, *presets)
 
 
 def _print_report(screen: Console, report: BenchReport) -> None:

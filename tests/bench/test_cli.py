@@ -14,7 +14,7 @@ from tests.conftest import REPO
 def test_bench_rejects_unknown_parts():
     result = CliRunner().invoke(app, ["bench", "--only", "everything"])
     assert result.exit_code == 2
-    assert "choose env, solve, presets or tangram" in result.stderr
+    assert "choose env, solve, presets, tangram or speed" in result.stderr
 
 
 def test_bench_refuses_a_missing_preset(tmp_path):
@@ -45,6 +45,7 @@ def test_bench_prints_each_table_and_where_the_results_are(tmp_path, monkeypatch
     assert options["grid"] == GridSize(6, 6) and options["algos"] == ["a2c", "ppo"]
     assert options["grids"] == [GridSize(4, 4), GridSize(8, 8)]
     assert options["parts"] == {"env", "solve"} and options["presets"] == []
+    assert options["speed"] is None  # never in the default run
     assert options["out"] == tmp_path
     out = result.stdout
     assert "env throughput on 6x6" in out and "123,456" in out
@@ -94,6 +95,42 @@ def test_bench_tangram_needs_the_repository_and_its_run_needs_the_part(tmp_path,
     assert "run the tangram part from rlgrid's repository" in result.stderr
     result = CliRunner().invoke(app, ["bench", "--tangram-run", "runs/x"])
     assert result.exit_code == 2 and "goes with --only tangram" in result.stderr
+
+
+def test_bench_measures_speed_as_asked(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        report,
+        "run_bench",
+        lambda **options: calls.append(options) or BenchReport(tmp_path, [], {}),
+    )
+    monkeypatch.chdir(REPO)  # the default presets are named from the repository
+    args = ["--widths", "8, 32", "--speed-algo", "dqn,a2c", "--speed-seconds", "1.5",
+            "--width-preset", "none", "--repeats", "2"]  # fmt: skip
+    result = CliRunner().invoke(app, ["bench", "--only", "speed", *args])
+    assert result.exit_code == 0, result.output
+    [options] = calls
+    setup = options["speed"]
+    assert options["parts"] == {"speed"} and options["repeats"] == 2
+    assert (setup.algos, setup.widths, setup.seconds) == (["dqn", "a2c"], [8, 32], 1.5)
+    assert setup.pair_preset == Path("configs/a2c_64x64_coords.toml")
+    assert setup.width_preset is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--widths", "16,wide"], "'16,wide': give whole numbers"),
+        (["--widths", "0,16"], "'0,16': give widths of 1 or more"),
+        (["--speed-algo", "a2c,sac"], "sac: choose from a2c, ppo, dqn"),
+        (["--pair-preset", "nope.toml"], "nope.toml is not a file (run from rlgrid's repository"),
+    ],
+)
+def test_bench_refuses_speed_options_it_cannot_measure(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(app, ["bench", "--only", "speed", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
 
 
 @pytest.mark.slow

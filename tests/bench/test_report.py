@@ -39,8 +39,8 @@ def test_run_bench_measures_each_part_and_writes_its_tables(tmp_path, monkeypatc
     monkeypatch.setattr(measures, "sb3_throughput", lambda grid, steps, repeats: [
         Measure("seed", [100.0], "steps/s"), Measure("batched", [1000.0], "steps/s")])  # fmt: skip
 
-    def rlgrid_solve(algo, grid, reward, seed, budget, timeout, obs=None):
-        asked.append((algo, str(grid), reward, seed, budget, obs))
+    def rlgrid_solve(algo, grid, reward, seed, budget, timeout):
+        asked.append((algo, str(grid), reward, seed, budget))
         return fake_result(f"rlgrid {algo} {grid} {reward}", seed, train=0.1, process=2.0)
 
     monkeypatch.setattr(solving, "rlgrid_solve", rlgrid_solve)
@@ -66,9 +66,10 @@ def test_run_bench_measures_each_part_and_writes_its_tables(tmp_path, monkeypatc
         "reference: SB3 A2C defaults on the seed env, 10x10",
         "rlgrid a2c 10x10 default",
         "rlgrid a2c 64x64 default",
-        "rlgrid a2c 64x64 default coords",
+        "preset a2c_64x64_coords.toml",
     ]
-    assert ("a2c", "64x64", "default", 1, 5000, "coords") in asked  # five times the budget
+    assert "preset a2c_64x64_coords.toml, seed 1" in told  # the preset itself, every seed
+    assert ("a2c", "64x64", "default", 1, 1000) in asked
     assert done.sections[3].rows == [
         ["preset qtable_shelves_16x16.toml", "0/2", "not solved", "not solved", "not solved"]
     ]
