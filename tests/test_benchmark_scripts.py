@@ -16,6 +16,7 @@ def run_script(*args):
     return done.stdout
 
 
+@pytest.mark.slow  # a process that trains, beside the seed's loop
 def test_qtable_speed_script():
     out = run_script("benchmarks/qtable_speed.py", "--grid", "4x5", "--episodes", "300",
                      "--repeats", "1")  # fmt: skip
@@ -31,8 +32,9 @@ def test_startup_script():
 
 @pytest.mark.slow
 def test_threads_script():
+    # one training beside the script's burner (each training is a process that loads torch)
     out = run_script("benchmarks/threads.py", "--quick", "--cases", "a2c 6x6 preset",
-                     "--conditions", "burner", "--policies", "1 thread,auto")  # fmt: skip
+                     "--conditions", "burner", "--policies", "auto")  # fmt: skip
     assert "a2c 6x6 preset" in out and "x best" in out
     assert "auto: busy: worst" in out
 
@@ -46,6 +48,7 @@ def test_chaos_script(tmp_path):
     assert table["overall"][1] == "1" and table["overall"][8] == "0"  # one trial, none lost
 
 
+@pytest.mark.slow  # a process that trains
 def test_toy_text_script():
     out = run_script("benchmarks/toy_text.py", "--cases", "FrozenLake-v1:is_slippery=false",
                      "--seeds", "1", "--episodes", "2000", "--eval-episodes", "100")  # fmt: skip
@@ -53,6 +56,7 @@ def test_toy_text_script():
     assert "1.0000 ± 0.0000" in row and "1/1" in row and "2,000" in row  # solved, exactly
 
 
+@pytest.mark.slow  # a process that loads torch: about 3 CPU-seconds, half a second of training
 def test_sb3_gym_make_script():
     out = run_script("benchmarks/sb3_gym_make.py", "--grid", "4x5", "--seeds", "1",
                      "--cases", "offset:potential", "--budget", "20000")  # fmt: skip

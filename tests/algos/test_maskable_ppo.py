@@ -89,6 +89,7 @@ def test_maskable_ppo_acts_among_allowed_actions_and_the_others_ignore_masks(alg
     assert [agent.act(cell, only_other[cell]) for cell in cells] == expected
 
 
+@pytest.mark.slow  # learns until solved
 def test_solves_the_masked_corridor_evaluates_and_loads_weights_only(tmp_path):
     preset = tmp_path / "preset.toml"
     preset.write_text(
@@ -124,6 +125,7 @@ def test_solves_the_masked_corridor_evaluates_and_loads_weights_only(tmp_path):
     assert json.loads(evaluated.stdout)["success_rate"] == 1.0
 
 
+@pytest.mark.slow  # two trainings
 def test_a_stopped_run_resumes_to_its_exact_budget(tmp_path):
     from rlgrid.algos.sb3.agent import SB3Agent
 
@@ -143,6 +145,7 @@ def test_a_stopped_run_resumes_to_its_exact_budget(tmp_path):
     assert all(row.timesteps > 300 for row in resumed.rows.records())
 
 
+@pytest.mark.slow  # two trainings, five model builds
 def test_the_cli_resumes_a_run_whose_process_died_from_its_checkpoint(tmp_path):
     args = ["--algo", "maskable-ppo", "--env", MASKED, "--timesteps", "1024", "--save-freq",
             "256", "--hp", "n_steps=128", "--name", "r"]  # fmt: skip

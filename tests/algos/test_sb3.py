@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from rlgrid.cli.app import app
 from rlgrid.training import open_run
-from tests.conftest import CreatesAFile, interrupt_training
+from tests.conftest import CreatesAFile
 
 
 def train(tmp_path, *args):
@@ -48,7 +48,7 @@ def test_dqn_learns_something_measurable(tmp_path):
     from rlgrid.training.assess import evaluate as evaluation_of
     from rlgrid.training.states import training_envs
 
-    flags = {"algo": "dqn", "env.grid": "4x4", "timesteps": 12000}
+    flags = {"algo": "dqn", "env.grid": "4x4", "timesteps": 6000}  # 9 of 9 (4,000: 7 of 9)
     hp = {"learning_starts": 500, "exploration_fraction": 0.3, "n_envs": 1}
     config = build_config(None, {**flags, "env.reward": "sparse", "env.obs": "coords"}, hp)
     from rlgrid.algos.sb3.agent import SB3Agent
@@ -96,12 +96,13 @@ def test_saved_model_acts_like_the_live_one(tmp_path):
 
 @pytest.mark.slow
 def test_checkpoints_sort_by_step_and_only_the_newest_are_kept(tmp_path):
-    args = ["--algo", "a2c", "--grid", "4x4", "--timesteps", "6000", "--save-freq", "1000"]
-    args += ["--n-envs", "1"]
+    # 8 envs step 8 timesteps at a time: 800 is a whole number of those (one env: 8 s, not 1)
+    args = ["--algo", "a2c", "--grid", "4x4", "--timesteps", "4000", "--save-freq", "800"]
+    args += ["--n-envs", "8"]
     assert train(tmp_path, *args).exit_code == 0
-    run = tmp_path / "runs" / "a2c_6000"
+    run = tmp_path / "runs" / "a2c_4000"
     names = sorted(p.name for p in (run / "checkpoints").iterdir())
-    assert names == ["a2c_0000004000.zip", "a2c_0000005000.zip", "a2c_0000006000.zip"]
+    assert names == ["a2c_0000002400.zip", "a2c_0000003200.zip", "a2c_0000004000.zip"]
     result = CliRunner().invoke(
         app, ["eval", str(run / "checkpoints" / names[0]), "--all-targets", "--json"]
     )
@@ -144,36 +145,6 @@ def test_dqn_resume_restores_counters_schedule_and_replay_buffer(tmp_path):
     assert epsilons[0] <= epsilon_at_stop  # exploration goes on from where it stopped
     assert epsilons == sorted(epsilons, reverse=True)
     assert resumed.model.exploration_rate == pytest.approx(0.05)
-
-
-@pytest.mark.slow
-def test_interrupted_run_is_loadable_and_resumes(tmp_path):
-    runs = tmp_path / "runs"
-    run = runs / "a2c_9000"
-    # one env (about 1,400 steps/s) leaves seconds between the first checkpoint and the end
-    args = ["train", "--algo", "a2c", "--grid", "4x4", "--n-envs", "1", "--timesteps", "9000",
-            "--save-freq", "1000", "--runs-dir", str(runs)]  # fmt: skip
-    code, err = interrupt_training(args, lambda: (run / "checkpoints").exists())
-    assert code == 130, err
-    assert f"rlgrid train --resume {run}" in " ".join(err.split())
-    state = manifest(run)
-    assert state["status"] == "interrupted"
-    assert 1000 <= state["timesteps"] < 9000
-    open_run(run)  # loadable as it is
-    from rlgrid.algos.sb3.agent import SB3Agent
-
-    assert SB3Agent.read_counters(run / "model.zip")["timesteps"] == state["timesteps"]
-    before = (run / "metrics.csv").read_text().splitlines()
-
-    result = CliRunner().invoke(app, ["train", "--resume", str(run)])
-    assert result.exit_code == 0, result.output
-    state = manifest(run)
-    assert state["status"] == "completed"
-    assert state["timesteps"] >= 9000
-    after = (run / "metrics.csv").read_text().splitlines()
-    assert after[: len(before)] == before
-    steps = [int(line.split(",")[1]) for line in after[1:]]
-    assert steps == sorted(steps)  # the counter went on, the curve continues
 
 
 @pytest.mark.parametrize(

@@ -56,9 +56,9 @@ def test_any_gymnasium_env_can_be_checked():
 
 
 @pytest.mark.slow
-def test_table_output_names_every_check(run_rlgrid):
-    done = run_rlgrid("check-env", "--grid", "3x3", "--random-start")
-    assert done.returncode == 0, done.stderr
+def test_table_output_names_every_check():
+    done = CliRunner().invoke(app, ["check-env", "--grid", "3x3", "--random-start"])
+    assert done.exit_code == 0, done.output
     assert "check-env rlgrid/Warehouse-v0 grid=3x3 random_start=True" in done.stdout
     assert "11 checks: 11 passed" in done.stdout
     assert "same seed across processes" in done.stdout
@@ -89,6 +89,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert message in lines[0]
 
 
+@pytest.mark.slow  # every check, one of them in a second process
 def test_an_env_with_text_in_its_dict_observations_gets_every_row():
     # the observations of Minigrid's own envs: direction, image and a mission text
     env = f"tests.checks.space_envs:{space_envs.TEXT_ID}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
+import pytest
 from typer.testing import CliRunner
 
 from rlgrid.cli.app import app
@@ -82,6 +83,7 @@ def test_doctor_runs_as_a_real_process(run_rlgrid):
     assert json.loads(done.stdout)["findings"][0]["check"] == "shaping"
 
 
+@pytest.mark.slow  # trains, then replays and draws
 def test_a_run_is_diagnosed_from_its_config_records_and_replay(tmp_path):
     runs = tmp_path / "runs"
     trained = CliRunner().invoke(
@@ -117,13 +119,14 @@ def test_a_budget_in_the_other_unit_replaces_the_given_one():
     assert fix_command(base, findings) == "rlgrid train --algo a2c --timesteps 100"
 
 
+@pytest.mark.slow  # learns, then three diagnoses that replay it
 def test_a_solved_run_is_healthy_and_says_so_and_an_interrupted_one_says_how_to_go_on(tmp_path):
     from rlgrid.runs.folder import read_manifest, update_manifest
 
     runs = tmp_path / "runs"
-    args = ["train", "--grid", "10x10", "--max-steps", "100000", "--episodes", "8000"]
+    args = ["train", "--grid", "5x5", "--max-steps", "100000", "--episodes", "2000"]
     assert CliRunner().invoke(app, [*args, "--runs-dir", str(runs)]).exit_code == 0
-    run = runs / "q-table_8000ep"
+    run = runs / "q-table_2000ep"
     result = invoke(str(run))
     assert result.exit_code == 0, result.output  # the huge time limit did not stop it
     assert "solved its task" in result.output

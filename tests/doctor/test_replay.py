@@ -55,6 +55,7 @@ def test_loops_are_named_by_the_cells_they_go_through():
     )
 
 
+@pytest.mark.slow  # trains, then replays and draws twice
 def test_an_undertrained_q_table_loops_and_its_failing_targets_are_drawn(tmp_path):
     run = trained(tmp_path, "q66", "--algo", "q-table", "--grid", "6x6", "--episodes", "30")
     out = tmp_path / "failures.png"
@@ -87,6 +88,7 @@ def test_a_solved_warehouse_gets_no_warning_and_no_picture(tmp_path):
     assert picture is None and not out.exists()
 
 
+@pytest.mark.slow  # trains, then replays and draws
 def test_a_failing_tangram_agent_gets_a_contact_sheet_of_its_silhouettes(tmp_path, monkeypatch):
     run = trained(tmp_path, "tq", "--config", "configs/qtable_tangram_square.toml",
                   "--episodes", "20")  # fmt: skip

@@ -110,10 +110,15 @@ def test_q_table_is_refused_naming_only_algorithms_that_fit(tmp_path):
 @pytest.mark.slow
 def test_ppo_solves_the_empty_room_and_every_command_works_on_it(tmp_path):
     runs = tmp_path / "runs"
-    args = ["train", "--env", EMPTY, "--algo", "ppo", "--timesteps", "30000", "--until-solved",
-            "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=64", "--hp",
-            "learning_rate=0.00025", "--hp", "ent_coef=0.0", "--runs-dir", str(runs),
-            "--name", "empty"]  # fmt: skip
+    # an evaluation every 2,048 steps (solved at about 6,000) of 10 episodes: an unsolved
+    # evaluation plays every episode to the time limit of 100 steps
+    preset = tmp_path / "empty.toml"
+    preset.write_text(
+        f'algo = "ppo"\ntimesteps = 30000\nuntil_solved = true\n[env]\nid = "{EMPTY}"\n'
+        "[ppo]\nn_envs = 8\nn_steps = 128\nbatch_size = 64\nlearning_rate = 0.00025\n"
+        "ent_coef = 0.0\n[eval]\nfreq = 2048\nepisodes = 10\n"
+    )
+    args = ["train", "--config", str(preset), "--runs-dir", str(runs), "--name", "empty"]
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
     run = runs / "empty"

@@ -72,13 +72,23 @@ def test_no_run_at_all_is_one_line(tmp_path):
 # --- on the command line -----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def trained_twice(tmp_path_factory):
+    """Two trainings with the same default name in runs/ of a folder of their own:
+    q-table_300ep and q-table_300ep-2 (shared: the tests below only read them)."""
+    folder = tmp_path_factory.mktemp("latest")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        for _ in range(2):
+            done = CliRunner().invoke(app, ["train", "--grid", "4x5", "--episodes", "300"])
+            assert done.exit_code == 0, done.output
+    return folder
+
+
 @pytest.fixture
-def two_runs(tmp_path, monkeypatch):
-    """Two trainings with the same default name in runs/: q-table_300ep and q-table_300ep-2."""
-    monkeypatch.chdir(tmp_path)
-    for _ in range(2):
-        done = CliRunner().invoke(app, ["train", "--grid", "4x5", "--episodes", "300"])
-        assert done.exit_code == 0, done.output
+def two_runs(trained_twice, monkeypatch):
+    """The newest of the two runs, as named from the folder that holds runs/."""
+    monkeypatch.chdir(trained_twice)
     return Path("runs/q-table_300ep-2")
 
 

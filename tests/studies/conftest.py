@@ -6,8 +6,9 @@ from typer.testing import CliRunner
 
 from rlgrid.cli.app import app
 
-TINY = ["--algo", "a2c,q-table", "--grid", "4x4,5x5", "--reward", "sparse", "--seeds", "2",
+TINY = ["--algo", "a2c,q-table", "--grid", "4x4,5x5", "--reward", "sparse", "--seeds", "1",
         "--timesteps", "1500", "--workers", "2"]  # fmt: skip
+"""Two axes of two values, one seed: four runs (two of them load torch in their own process)."""
 
 
 def compare(tmp_path, *args):
@@ -16,7 +17,7 @@ def compare(tmp_path, *args):
 
 @pytest.fixture(scope="session")
 def tiny_study(tmp_path_factory):
-    """A real study of 8 short trainings (local backend), shared by the tests that read it."""
+    """A real study of 4 short trainings (local backend), shared by the tests that read it."""
     base = tmp_path_factory.mktemp("study")
     result = compare(base, *TINY, "--name", "tiny")
     assert result.exit_code == 0, result.output

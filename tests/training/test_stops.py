@@ -5,7 +5,14 @@ process group), stopped with signals to the group (Ctrl+C is SIGINT to the whole
 group), sometimes with its output piped into a reader that dies first (``2>&1 | tee log`` and
 Ctrl+C: ``tee`` dies with the same signal). Waits are on what training leaves on disk (a
 metrics row, a checkpoint, a ``.tmp`` file of a write under way) with generous deadlines that
-only fail the test; nothing here sleeps to let training "get going".
+only fail the test; nothing here sleeps to let training "get going". The group is frozen
+(SIGSTOP) when the moment has come and signalled while frozen, so a busy machine, which may let
+training run on for seconds before this process looks again, cannot let the run end first: the
+budgets can be small.
+
+What a stop leaves on disk is resumed and evaluated in this process (``CliRunner``): the same
+code as ``rlgrid train --resume`` and ``rlgrid eval``, without importing torch again in a new
+process each time; resumes that are themselves stopped are real processes.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from rlgrid.cli.app import app
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
@@ -32,16 +41,16 @@ DEADLINE = 600.0
 
 QTABLE = ["train", "--algo", "q-table", "--grid", "6x6", "--save-freq", "1000"]
 QTABLE_EPISODES = 10_000
-A2C = ["train", "--algo", "a2c", "--grid", "6x6", "--n-envs", "8", "--save-freq", "2000"]
-A2C_STEPS = 16_000
-# 256 steps x 8 envs = 2,048 per rollout, which does not divide 12,000: a rollout that overshoots
+A2C = ["train", "--algo", "a2c", "--grid", "6x6", "--n-envs", "8", "--save-freq", "1000"]
+A2C_STEPS = 6_000
+# 64 steps x 8 envs = 512 per rollout, which does not divide 3,000: a rollout that overshoots
 # the budget shows as a wrong count
-PPO = ["train", "--algo", "ppo", "--grid", "6x6", "--n-envs", "8", "--save-freq", "2000",
-       "--hp", "n_steps=256"]  # fmt: skip
-PPO_STEPS = 12_000
-DQN = ["train", "--algo", "dqn", "--grid", "6x6", "--n-envs", "4", "--save-freq", "2000",
-       "--hp", "buffer_size=20000"]  # fmt: skip
-DQN_STEPS = 12_000
+PPO = ["train", "--algo", "ppo", "--grid", "6x6", "--n-envs", "8", "--save-freq", "1000",
+       "--hp", "n_steps=64"]  # fmt: skip
+PPO_STEPS = 3_000
+DQN = ["train", "--algo", "dqn", "--grid", "6x6", "--n-envs", "4", "--save-freq", "1000",
+       "--hp", "buffer_size=5000", "--hp", "learning_starts=500"]  # fmt: skip
+DQN_STEPS = 4_000
 
 CHECKPOINT = re.compile(r"^.+_(\d{10})\.(?:zip|npz)$")
 TEMP = re.compile(r"^\..+\.tmp$")
@@ -117,6 +126,24 @@ class Job:
 
     def signal_group(self, sig: int) -> None:
         os.killpg(self.pid, sig)
+
+    def signal_in_training(
+        self, sig: int, run: Path, unit: str, budget: int, ready=None, what: str = ""
+    ) -> int:
+        """Once ``ready()`` (at once without it), freeze the group, check that its run has not
+        reached its budget, send ``sig`` and let the group go on: the signal lands while it
+        trains. Returns the budget units that were on disk when the group was frozen."""
+        if ready is not None:
+            self.wait_for(ready, what)
+        self.signal_group(signal.SIGSTOP)
+        before = on_disk(run, unit)
+        if before >= budget:
+            self.signal_group(signal.SIGKILL)
+            self.fail(f"its whole budget was on disk before it could be stopped ({what})")
+        self.signal_group(sig)
+        with contextlib.suppress(ProcessLookupError):
+            self.signal_group(signal.SIGCONT)
+        return before
 
     def wait(self) -> int:
         try:
@@ -262,7 +289,7 @@ def assert_interrupted(run: Path, code: int, job: Job, unit: str, before: int | 
     return state
 
 
-def assert_completed(run: Path, unit: str, budget: int, tmp_path: Path) -> dict:
+def assert_completed(run: Path, unit: str, budget: int) -> dict:
     """The contract of a finished run: the exact budget, metrics rows 0..episodes-1 in order
     with timesteps never going down, no temporary file, at most 3 checkpoints, and a run that
     ``rlgrid eval --json`` reads."""
@@ -275,29 +302,23 @@ def assert_completed(run: Path, unit: str, budget: int, tmp_path: Path) -> dict:
     assert steps == sorted(steps)
     assert temp_files(run) == []
     assert len(checkpoint_counts(run)) <= 3
-    assert_evaluates(run, tmp_path)
+    assert_evaluates(run)
     return state
 
 
-def assert_evaluates(run: Path, tmp_path: Path) -> None:
+def assert_evaluates(run: Path) -> None:
     """``rlgrid eval RUN --json`` exits 0 and prints JSON."""
-    done = subprocess.run(
-        [sys.executable, "-m", "rlgrid", "eval", str(run), "--json"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=DEADLINE, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    done = CliRunner().invoke(app, ["eval", str(run), "--json"])
+    assert done.exit_code == 0, done.output
     json.loads(done.stdout)
 
 
-def resume_to_the_end(jobs, run: Path, at_least: int) -> Job:
+def resume_to_the_end(run: Path, at_least: int) -> None:
     """``rlgrid train --resume RUN`` to completion; it must say it goes on from a step no earlier
     than ``at_least``."""
-    job = jobs(["train", "--resume", str(run)], "resume")
-    code = job.wait()
-    assert code == 0, job.stderr()
-    assert resumed_step(job.stderr()) >= at_least, job.stderr()
-    return job
+    done = CliRunner().invoke(app, ["train", "--resume", str(run)])
+    assert done.exit_code == 0, done.output
+    assert resumed_step(done.stderr) >= at_least, done.stderr
 
 
 def freeze_in_a_write(job: Job, run: Path) -> list[str]:
@@ -331,45 +352,53 @@ def freeze_in_a_write(job: Job, run: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_ctrl_c_with_tee_dead_first_saves_the_run_and_it_resumes(tmp_path, jobs):
-    """``rlgrid train ... 2>&1 | tee log``, Ctrl+C: tee is gone before training saves."""
+    """``rlgrid train ... 2>&1 | tee log``, Ctrl+C: tee is gone before training saves. The
+    resume appends to the metrics, and a completed run is not resumed again."""
+    from rlgrid.algos.qtable.agent import QTableAgent
+
     run = tmp_path / "runs" / "q"
     args = [*QTABLE, "--episodes", str(QTABLE_EPISODES), "--runs-dir", "runs", "--name", "q"]
     job = jobs(args, tee=True)
     job.wait_for(lambda: has_row(run), "training had started")
     job.kill_reader()
-    before = on_disk(run, "episodes")
-    job.signal_group(signal.SIGINT)
+    before = job.signal_in_training(signal.SIGINT, run, "episodes", QTABLE_EPISODES)
     state = assert_interrupted(run, job.wait(), job, "episodes", before)
     job.assert_group_ends()
     assert 0 < state["episodes"] < QTABLE_EPISODES
+    assert QTableAgent.read_counters(run / "model.npz")["episodes"] == state["episodes"]
+    written = (run / "metrics.csv").read_text()
 
-    resume_to_the_end(jobs, run, at_least=state["timesteps"])
-    assert_completed(run, "episodes", QTABLE_EPISODES, tmp_path)
+    resume_to_the_end(run, at_least=state["timesteps"])
+    assert (run / "metrics.csv").read_text().startswith(written)
+    state = assert_completed(run, "episodes", QTABLE_EPISODES)
+    assert len(state["history"]) == 2  # the first command and its resume
+    again = CliRunner().invoke(app, ["train", "--resume", str(run)])
+    assert again.exit_code == 1 and "already completed" in again.stderr
 
 
 @pytest.mark.slow
 def test_sigkill_during_a_checkpoint_write_then_resume(tmp_path, jobs):
-    """The OOM killer in the middle of writing a checkpoint: the resume goes on from the newest
-    intact checkpoint, cleans the half-written file and finishes the budget."""
+    """The OOM killer in the middle of writing a checkpoint: the run evaluates as its newest
+    intact checkpoint left it, and the resume goes on from there, cleans the half-written file
+    and finishes the budget. (Every backend writes its checkpoints through the same atomic
+    write: the q-table's is the one that loads no torch.)"""
     run = tmp_path / "runs" / "q"
     # a checkpoint every 250 episodes: 40 writes to catch one of
     args = ["train", "--algo", "q-table", "--grid", "6x6", "--save-freq", "250", "--episodes",
             str(QTABLE_EPISODES), "--runs-dir", "runs", "--name", "q"]  # fmt: skip
     job = jobs(args)
-    job.wait_for(lambda: has_row(run), "training had started")
+    job.wait_for(lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint")
     frozen = freeze_in_a_write(job, run)
     job.signal_group(signal.SIGKILL)
     job.wait()
-    left = temp_files(run)
-    assert set(frozen) <= set(left)  # the write was cut off
+    assert set(frozen) <= set(temp_files(run))  # the write was cut off
     intact = checkpoint_counts(run)
-    floor = 0
-    if intact:  # the steps of the last episode the newest checkpoint counts: a lower bound
-        assert len(rows(run)) >= intact[-1], "metrics.csv lacks episodes a checkpoint counts"
-        floor = int(rows(run)[intact[-1] - 1][1])
+    assert len(rows(run)) >= intact[-1], "metrics.csv lacks episodes a checkpoint counts"
+    assert_evaluates(run)  # the half-written checkpoint is not the one read
 
-    resume_to_the_end(jobs, run, at_least=floor)
-    assert_completed(run, "episodes", QTABLE_EPISODES, tmp_path)
+    # the steps of the last episode the newest checkpoint counts: a lower bound
+    resume_to_the_end(run, at_least=int(rows(run)[intact[-1] - 1][1]))
+    assert_completed(run, "episodes", QTABLE_EPISODES)
 
 
 # --- slow: the deep backends, and every other way to stop -------------------------------------
@@ -377,50 +406,74 @@ def test_sigkill_during_a_checkpoint_write_then_resume(tmp_path, jobs):
 
 @pytest.mark.slow
 def test_ctrl_c_to_the_group_saves_an_a2c_run_and_it_resumes(tmp_path, jobs):
+    from rlgrid.algos.sb3.agent import SB3Agent
+
     run = tmp_path / "runs" / "a"
     job = jobs([*A2C, "--timesteps", str(A2C_STEPS), "--runs-dir", "runs", "--name", "a"])
-    job.wait_for(lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint")
-    before = on_disk(run, "timesteps")
-    job.signal_group(signal.SIGINT)
+    before = job.signal_in_training(
+        signal.SIGINT, run, "timesteps", A2C_STEPS,
+        lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint",
+    )  # fmt: skip
     state = assert_interrupted(run, job.wait(), job, "timesteps", before)
     assert "resume with: rlgrid train --resume runs/a" in " ".join(job.stderr().split())
-    assert_evaluates(run, tmp_path)  # a stopped run is usable as it is
+    assert_evaluates(run)  # a stopped run is usable as it is
+    assert SB3Agent.read_counters(run / "model.zip")["timesteps"] == state["timesteps"]
+    written = (run / "metrics.csv").read_text()
 
-    resume_to_the_end(jobs, run, at_least=state["timesteps"])
-    assert_completed(run, "timesteps", A2C_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=state["timesteps"])
+    assert (run / "metrics.csv").read_text().startswith(written)  # the curve goes on
+    assert_completed(run, "timesteps", A2C_STEPS)
 
 
 @pytest.mark.slow
 def test_sigterm_to_the_group_as_timeout_and_ci_send_it(tmp_path, jobs):
     """``timeout``, systemd, Slurm and CI cancel with SIGTERM to the group; PPO's rollout of
-    2,048 steps does not divide its budget, so the resumed run must not overshoot it."""
+    512 steps does not divide its budget, so the resumed run must not overshoot it."""
     run = tmp_path / "runs" / "p"
     job = jobs([*PPO, "--timesteps", str(PPO_STEPS), "--runs-dir", "runs", "--name", "p"])
-    job.wait_for(lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint")
-    before = on_disk(run, "timesteps")
-    job.signal_group(signal.SIGTERM)
+    before = job.signal_in_training(
+        signal.SIGTERM, run, "timesteps", PPO_STEPS,
+        lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint",
+    )  # fmt: skip
     state = assert_interrupted(run, job.wait(), job, "timesteps", before)
     assert "resume with: rlgrid train --resume runs/p" in " ".join(job.stderr().split())
 
-    resume_to_the_end(jobs, run, at_least=state["timesteps"])
-    assert_completed(run, "timesteps", PPO_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=state["timesteps"])
+    assert_completed(run, "timesteps", PPO_STEPS)
 
 
 @pytest.mark.slow
 def test_double_ctrl_c_stops_at_once_as_of_the_newest_checkpoint(tmp_path, jobs):
-    run = tmp_path / "runs" / "a"
-    job = jobs([*A2C, "--timesteps", str(A2C_STEPS), "--runs-dir", "runs", "--name", "a"])
+    """A second Ctrl+C while the first one's save is under way ends the process at once, the run
+    marked as its newest saved state left it (the same for every backend: the q-table's is the
+    one that loads no torch)."""
+    run = tmp_path / "runs" / "q"
+    job = jobs([*QTABLE, "--episodes", str(QTABLE_EPISODES), "--runs-dir", "runs", "--name", "q"])
     job.wait_for(lambda: len(checkpoint_counts(run)) >= 2, "it wrote two checkpoints")
+    job.signal_group(signal.SIGSTOP)  # look while it is frozen: still training?
     newest = checkpoint_counts(run)[-1]
+    assert newest < QTABLE_EPISODES, "its whole budget was on disk before it could be stopped"
     job.signal_group(signal.SIGINT)
-    job.signal_group(signal.SIGINT)  # the user presses Ctrl+C again at once
-    state = assert_interrupted(run, job.wait(), job, "timesteps", None)
+    job.signal_group(signal.SIGCONT)
+    # Ctrl+C again while the first one's save is under way (the run is marked interrupted, its
+    # learning curve not drawn yet), the group frozen to send it: two signals sent before the
+    # first is handled arrive as one.
+    job.wait_for(lambda: manifest(run)["status"] != "running", "it saved", pause=0.001)
+    with contextlib.suppress(ProcessLookupError):
+        job.signal_group(signal.SIGSTOP)
+    if job.process.poll() is not None:
+        job.fail("it ended before a second Ctrl+C could reach it")
+    job.signal_group(signal.SIGINT)
+    job.signal_group(signal.SIGCONT)
+    state = assert_interrupted(run, job.wait(), job, "episodes", None)
     job.assert_group_ends()  # the forced stop leaves no helper behind
-    assert state["timesteps"] >= newest  # at least the checkpoint there was before the stop
-    assert "resume with: rlgrid train --resume runs/a" in " ".join(job.stderr().split())
+    assert state.get("forced"), job.stderr()
+    assert "stopped at once by a second SIGINT" in job.stderr()
+    assert state["episodes"] >= newest  # at least the checkpoint there was before the stop
+    assert "resume with: rlgrid train --resume runs/q" in " ".join(job.stderr().split())
 
-    resume_to_the_end(jobs, run, at_least=state["timesteps"])
-    assert_completed(run, "timesteps", A2C_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=state["timesteps"])
+    assert_completed(run, "episodes", QTABLE_EPISODES)
 
 
 @pytest.mark.slow
@@ -431,34 +484,21 @@ def test_sigkill_at_a_random_moment_then_resume(tmp_path, jobs, args, budget, se
     share = random.Random(seed).uniform(0.1, 0.6)
     run = tmp_path / "runs" / "k"
     job = jobs([*args, "--timesteps", str(budget), "--runs-dir", "runs", "--name", "k"])
-    job.wait_for(
+    job.signal_in_training(
+        signal.SIGKILL,
+        run,
+        "timesteps",
+        budget,
         lambda: checkpoint_counts(run) and on_disk(run, "timesteps") >= share * budget,
         f"a checkpoint and {share:.0%} of the budget were on disk",
     )
-    job.signal_group(signal.SIGKILL)
     job.wait()
     intact = checkpoint_counts(run)
     assert intact, "no checkpoint before the kill"
-    assert_evaluates(run, tmp_path)  # a killed run is usable as its newest checkpoint left it
+    assert_evaluates(run)  # a killed run is usable as its newest checkpoint left it
 
-    resume_to_the_end(jobs, run, at_least=intact[-1])
-    assert_completed(run, "timesteps", budget, tmp_path)
-
-
-@pytest.mark.slow
-def test_sigkill_during_an_a2c_checkpoint_write_then_resume(tmp_path, jobs):
-    run = tmp_path / "runs" / "a"
-    job = jobs([*A2C, "--timesteps", str(A2C_STEPS), "--runs-dir", "runs", "--name", "a"])
-    job.wait_for(lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint")
-    frozen = freeze_in_a_write(job, run)
-    job.signal_group(signal.SIGKILL)
-    job.wait()
-    assert set(frozen) <= set(temp_files(run))
-    intact = checkpoint_counts(run)
-    assert_evaluates(run, tmp_path)  # the half-written checkpoint is not the one read
-
-    resume_to_the_end(jobs, run, at_least=intact[-1])
-    assert_completed(run, "timesteps", A2C_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=intact[-1])
+    assert_completed(run, "timesteps", budget)
 
 
 @pytest.mark.slow
@@ -482,8 +522,8 @@ def test_sigkill_between_the_last_checkpoint_and_completion_then_resume(tmp_path
     job.signal_group(signal.SIGKILL)
     job.wait()
 
-    resume_to_the_end(jobs, run, at_least=A2C_STEPS)
-    assert_completed(run, "timesteps", A2C_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=A2C_STEPS)
+    assert_completed(run, "timesteps", A2C_STEPS)
 
 
 @pytest.mark.slow
@@ -500,8 +540,8 @@ def test_sigkill_to_the_training_alone_leaves_nothing_behind(tmp_path, jobs):
     intact = checkpoint_counts(run)
     assert len(rows(run)) >= intact[-1], "metrics.csv lacks episodes a checkpoint counts"
 
-    resume_to_the_end(jobs, run, at_least=int(rows(run)[intact[-1] - 1][1]))
-    assert_completed(run, "episodes", QTABLE_EPISODES, tmp_path)
+    resume_to_the_end(run, at_least=int(rows(run)[intact[-1] - 1][1]))
+    assert_completed(run, "episodes", QTABLE_EPISODES)
 
 
 @pytest.mark.slow
@@ -529,27 +569,29 @@ def test_a_run_resumes_again_after_its_resume_is_stopped(tmp_path, jobs):
     """Kill, resume, Ctrl+C the resume, kill the next one, resume: every stop is resumable."""
     run = tmp_path / "runs" / "a"
     job = jobs([*A2C, "--timesteps", str(A2C_STEPS), "--runs-dir", "runs", "--name", "a"])
-    job.wait_for(lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint")
-    job.signal_group(signal.SIGKILL)
+    job.signal_in_training(
+        signal.SIGKILL, run, "timesteps", A2C_STEPS,
+        lambda: bool(checkpoint_counts(run)), "it wrote a checkpoint",
+    )  # fmt: skip
     job.wait()
     floor = checkpoint_counts(run)[-1]
     for attempt, sig in enumerate((signal.SIGINT, signal.SIGKILL)):
         resume = jobs(["train", "--resume", str(run)], f"resume{attempt}")
-        target = floor + 2000  # a checkpoint this resume wrote itself
-        resume.wait_for(
+        target = floor + 1000  # a checkpoint this resume wrote itself
+        resume.signal_in_training(
+            sig, run, "timesteps", A2C_STEPS,
             lambda t=target: max(checkpoint_counts(run), default=0) >= t,
             "the resume wrote a checkpoint",
-        )
+        )  # fmt: skip
         assert resumed_step(resume.stderr()) >= floor, resume.stderr()
-        resume.signal_group(sig)
         code = resume.wait()
         if sig == signal.SIGINT:
             floor = assert_interrupted(run, code, resume, "timesteps", target)["timesteps"]
         else:
             floor = checkpoint_counts(run)[-1]
 
-    resume_to_the_end(jobs, run, at_least=floor)
-    state = assert_completed(run, "timesteps", A2C_STEPS, tmp_path)
+    resume_to_the_end(run, at_least=floor)
+    state = assert_completed(run, "timesteps", A2C_STEPS)
     assert len(state["history"]) == 4  # the first command and three resumes
 
 
@@ -557,7 +599,7 @@ def test_a_run_resumes_again_after_its_resume_is_stopped(tmp_path, jobs):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_stop_lands_within_seconds_in_a_long_ppo_update(tmp_path, jobs):
     """One rollout of 4,096 steps, then an update of 50 epochs over it (tens of seconds): a
-    SIGTERM two CPU-seconds into the update stops training within a few seconds."""
+    SIGTERM a CPU-second into the update stops training within a few seconds."""
     run = tmp_path / "runs" / "p"
     args = ["train", "--algo", "ppo", "--grid", "6x6", "--n-envs", "4", "--hp", "n_steps=1024",
             "--hp", "n_epochs=50", "--hp", "batch_size=32", "--save-freq", "4096",
@@ -570,7 +612,7 @@ def test_a_stop_lands_within_seconds_in_a_long_ppo_update(tmp_path, jobs):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     updating = cpu_seconds()
-    job.wait_for(lambda: cpu_seconds() >= updating + 2.0, "two CPU-seconds into the update")
+    job.wait_for(lambda: cpu_seconds() >= updating + 1.0, "a CPU-second into the update")
     job.signal_group(signal.SIGTERM)
     sent = time.monotonic()
     code = job.wait()
@@ -583,11 +625,13 @@ def test_a_stop_lands_within_seconds_in_a_long_ppo_update(tmp_path, jobs):
 def test_one_ctrl_c_on_compare_is_one_ctrl_c_for_each_run(tmp_path, jobs):
     """Ctrl+C on ``rlgrid compare`` reaches its runs too (one process group); each run must take
     it as one stop and save all it did, not as a second Ctrl+C forcing it back to its last
-    checkpoint."""
+    checkpoint; the study stops with every run kept, none of them a failure."""
     runs = tmp_path / "s" / "runs"
-    args = ["compare", "--algo", "a2c", "--grid", "6x6", "--reward", "sparse", "--seeds", "2",
-            "--timesteps", "4000000", "--workers", "2", "--runs-dir", str(tmp_path),
-            "--name", "s"]  # fmt: skip
+    preset = tmp_path / "often.toml"
+    preset.write_text("save_freq = 1000\n")  # a checkpoint soon after each run starts
+    args = ["compare", "--config", str(preset), "--algo", "a2c", "--grid", "6x6", "--reward",
+            "sparse", "--seeds", "2", "--timesteps", "4000000", "--workers", "2", "--runs-dir",
+            str(tmp_path), "--name", "s"]  # fmt: skip
     job = jobs(args)
     before: dict[Path, int] = {}
 
@@ -602,6 +646,8 @@ def test_one_ctrl_c_on_compare_is_one_ctrl_c_for_each_run(tmp_path, jobs):
     job.wait_for(both_checkpointed, "both runs had written a checkpoint")
     job.signal_group(signal.SIGINT)
     assert job.wait() == 130, job.stderr()
+    assert "run the same command to resume" in job.stderr()
+    assert json.loads((tmp_path / "s" / "study.json").read_text())["failures"] == {}
     for run, steps in before.items():
         state = manifest(run)
         assert state["status"] == "interrupted", state
