@@ -71,6 +71,8 @@ class StopRequests:
             self.requested = name
             return
         if self.on_force is not None:
+            for sig in STOP_SIGNALS:  # a third Ctrl+C must not cut the forced stop's record short
+                signal.signal(sig, signal.SIG_IGN)
             try:
                 self.on_force(name)
             finally:
